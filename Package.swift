@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Targets follow the pipeline: Admit (Trust) → Decide (Policy) → Confine (Sandbox)
+// → Record (Ledger) → Emit (Events). See docs/ARCHITECTURE.md.
+let package = Package(
+    name: "Warden",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "warden", targets: ["warden"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Shared value types, strict JSON, canonical encoding, errors. No I/O.
+        .target(name: "WardenCore"),
+        // Home directory layout, configuration, and the SQLite database (GRDB) with migrations.
+        .target(name: "WardenHome", dependencies: [
+            "WardenCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Admit: keys, trust store, JWS, manifests, artifacts, authorizations.
+        .target(name: "WardenTrust", dependencies: [
+            "WardenCore", "WardenHome",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .executableTarget(name: "warden", dependencies: [
+            "WardenCore", "WardenHome", "WardenTrust",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
+        .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+import WardenCore
+
+/// The home's SQLite database (`warden.db`), in WAL mode with full synchronous commits:
+/// once a write returns it survives a crash.
+public final class WardenDatabase: Sendable {
+    /// The GRDB pool. Writers are serialized by SQLite; readers run concurrently.
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and applies every migration.
+    public init(path: String) throws(WardenError) {
+        self.path = path
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        config.busyMode = .timeout(30)
+        do {
+            let fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+            pool = try DatabasePool(path: path, configuration: config)
+            try WardenMigrations.migrator.migrate(pool)
+        } catch {
+            throw .usage("db.open_failed", "\(path): cannot open database: \(error)")
+        }
+    }
+
+    /// Opens the database of `home`.
+    public convenience init(home: Home) throws(WardenError) {
+        try self.init(path: home.databasePath)
+    }
+
+    /// Runs `body` in a write transaction, mapping database failures to `WardenError`.
+    public func write<T>(_ body: (Database) throws -> T) throws(WardenError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let e as WardenError {
+            throw e
+        } catch {
+            throw .usage("db.write_failed", "\(path): \(error)")
+        }
+    }
+
+    /// Runs `body` in a read transaction.
+    public func read<T>(_ body: (Database) throws -> T) throws(WardenError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let e as WardenError {
+            throw e
+        } catch {
+            throw .usage("db.read_failed", "\(path): \(error)")
+        }
+    }
+}
