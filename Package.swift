@@ -28,13 +28,20 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Confine: the post-clone child and the syscalls Swift cannot make safely after clone.
+        .target(name: "CWardenSpawn"),
+        // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
+        .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn"]),
+        // Escape probes run inside the sandbox by the escape suite.
+        .executableTarget(name: "warden-probe"),
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
