@@ -32,8 +32,6 @@ let package = Package(
         .target(name: "CWardenSpawn"),
         // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
         .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn"]),
-        // Escape probes run inside the sandbox by the escape suite.
-        .executableTarget(name: "warden-probe"),
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -41,7 +39,8 @@ let package = Package(
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"]),
+        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"],
+                    exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
     ],
     swiftLanguageModes: [.v6]
 )

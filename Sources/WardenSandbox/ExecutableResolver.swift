@@ -40,7 +40,12 @@ public struct ExecutableResolver: Sendable {
                 if target.hasPrefix("/") { current = "" }
                 continue
             }
-            guard let host = plan.hostPath(of: candidate) else { return nil }
+            guard let host = plan.hostPath(of: candidate) else {
+                // A directory the plan creates on the root tmpfs to hold deeper mounts.
+                guard plan.isIntermediateDirectory(candidate) else { return nil }
+                current = candidate
+                continue
+            }
             switch fs.kind(of: host) {
             case .symlink(let target):
                 hops += 1

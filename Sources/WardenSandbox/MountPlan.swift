@@ -107,6 +107,11 @@ public struct MountPlan: Sendable {
         return source == "/" ? (rest.isEmpty ? "/" : rest) : source + rest
     }
 
+    /// True for a directory on the root tmpfs that only exists to hold deeper mounts.
+    public func isIntermediateDirectory(_ path: String) -> Bool {
+        entry(of: path) == nil && view.contains { $0.path.hasPrefix(path + "/") }
+    }
+
     /// The innermost view entry covering `path`.
     public func entry(of path: String) -> (path: String, entry: ViewEntry)? {
         view.last(where: { SandboxPath.isWithin(path, $0.path) })

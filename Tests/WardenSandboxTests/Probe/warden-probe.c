@@ -155,8 +155,22 @@ static int daemonize(const char *token) {
         _exit(0);
     }
     waitpid(p, NULL, 0);
-    printf("ok daemon started\n");
-    return 0;
+    // Prove the daemon really runs before we exit: find its token in /proc.
+    for (int tries = 0; tries < 100; tries++) {
+        for (int pid = 2; pid < 4096; pid++) {
+            char path[64], buf[512];
+            snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            ssize_t n = read(fd, buf, sizeof buf - 1);
+            close(fd);
+            for (ssize_t i = 0; i < n; i++) if (buf[i] == 0) buf[i] = ' ';
+            if (n > 0) { buf[n] = 0; if (pid != getpid() && strstr(buf, "sleep 60") && strstr(buf, token)) { printf("ok daemon running pid=%d\n", pid); return 0; } }
+        }
+        usleep(10000);
+    }
+    printf("err ESRCH daemon not found\n");
+    return 1;
 }
 
 static int int80_getpid(void) {
@@ -209,7 +223,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "unix-path")) return do_unix(a, 0);
     if (!strcmp(c, "socketpair")) return do_socketpair();
     if (!strcmp(c, "dns")) { struct addrinfo *ai; int rc = getaddrinfo(a, "80", NULL, &ai); if (rc == 0) { printf("ok resolved\n"); return 0; } printf("err %s dns\n", gai_strerror(rc)); return 1; }
-    if (!strcmp(c, "kill-all")) return result(kill(-1, SIGKILL), "kill");
+    if (!strcmp(c, "kill-all")) { pid_t p = fork(); if (p == 0) { pause(); _exit(0); } return result(kill(-1, SIGKILL), "kill"); }
     if (!strcmp(c, "kill")) return result(kill(atoi(a), SIGKILL), "kill");
     if (!strcmp(c, "fork-bomb")) return fork_bomb();
     if (!strcmp(c, "mem-bomb")) return mem_bomb(a);
@@ -217,6 +231,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "fd-exhaust")) return fd_exhaust();
     if (!strcmp(c, "flood")) return flood(a);
     if (!strcmp(c, "daemon")) return daemonize(a);
+    if (!strcmp(c, "hold")) { printf("ok holding %s\n", b); sleep((unsigned)atoi(a)); return 0; }
     if (!strcmp(c, "sleep")) { sleep((unsigned)atoi(a)); printf("ok slept\n"); return 0; }
     if (!strcmp(c, "spin")) { volatile unsigned long x = 0; for (;;) x++; }
     if (!strcmp(c, "env")) { const char *v = getenv(a); if (v) { printf("ok %s=%s\n", a, v); return 0; } printf("err ENOENT env %s\n", a); return 1; }
