@@ -7,6 +7,7 @@
 
 #include <linux/capability.h>
 #include <sched.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -157,7 +158,6 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     char go = 0;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) FAIL(WSP_ST_PDEATHSIG, -1);
     if (read(syncfd, &go, 1) != 1) _exit(126);   // parent gone or failed: just leave
-    close(syncfd);
 
     if (!c->rootless) {
         // Host root's kuid 0 is unmapped here; become the namespace's root (mapped to a spare
@@ -188,6 +188,13 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) FAIL(WSP_ST_NNP, -1);
     if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) FAIL(WSP_ST_LANDLOCK_RESTRICT, -1);
     close(ruleset);
+
+    // Changing uids cleared the parent-death signal: arm it again, then check the lifeline
+    // (the parent holds the sync pipe's write end for the whole run) in case it died meanwhile.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) FAIL(WSP_ST_PDEATHSIG, -1);
+    struct pollfd life = { syncfd, POLLIN, 0 };
+    if (poll(&life, 1, 0) != 0) _exit(126);
+    close(syncfd);
 
     for (int i = 0; i < c->nrlimits; i++) {
         struct rlimit64 rl = { c->rlimits[i].soft, c->rlimits[i].hard };

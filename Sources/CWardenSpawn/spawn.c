@@ -36,7 +36,7 @@ static void abort_child(pid_t pid, int pidfd) {
 
 int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
     memset(r, 0, sizeof(*r));
-    r->pid = -1; r->pidfd = -1; r->status_fd = -1; r->err_index = -1;
+    r->pid = -1; r->pidfd = -1; r->status_fd = -1; r->lifeline_fd = -1; r->err_index = -1;
     int syncp[2], errp[2], statp[2];
     if (pipe2(syncp, O_CLOEXEC) != 0) { r->err_stage = WSP_ST_CLONE; r->err_errno = errno; return -1; }
     if (pipe2(errp, O_CLOEXEC) != 0) {
@@ -78,8 +78,8 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
     }
     if (!stage && write(syncp[1], "g", 1) != 1) stage = WSP_ST_SYNC;
     saved = errno;
-    close(syncp[1]);
     if (stage) {
+        close(syncp[1]);
         r->err_stage = stage; r->err_errno = saved;
         abort_child((pid_t)pid, pidfd);
         close(errp[0]); close(statp[0]);
@@ -99,8 +99,10 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
         r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
         abort_child((pid_t)pid, pidfd);
         close(statp[0]);
+        close(syncp[1]);
         return -1;
     }
+    r->lifeline_fd = syncp[1];
     r->pid = (pid_t)pid;
     r->pidfd = pidfd;
     r->status_fd = statp[0];

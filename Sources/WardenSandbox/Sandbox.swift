@@ -119,7 +119,7 @@ public enum Sandbox {
         let sandbox = try Spawner.spawn(request)
         for fd in childEnds { close(fd) }
         childEnds = []
-        defer { close(sandbox.pidfd); close(sandbox.statusFD) }
+        defer { close(sandbox.pidfd); close(sandbox.statusFD); close(sandbox.lifelineFD) }
         _ = fcntl(out.read, F_SETFL, O_NONBLOCK)
         _ = fcntl(err.read, F_SETFL, O_NONBLOCK)
 

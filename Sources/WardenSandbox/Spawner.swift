@@ -32,6 +32,7 @@ struct SpawnedSandbox {
     let pid: pid_t
     let pidfd: Int32
     let statusFD: Int32
+    let lifelineFD: Int32
 }
 
 /// Owns C copies of strings for the duration of one spawn.
@@ -145,7 +146,7 @@ enum Spawner {
             }
         }
         guard rc == 0 else { throw SpawnFailure.error(result, request: r) }
-        return SpawnedSandbox(pid: result.pid, pidfd: result.pidfd, statusFD: result.status_fd)
+        return SpawnedSandbox(pid: result.pid, pidfd: result.pidfd, statusFD: result.status_fd, lifelineFD: result.lifeline_fd)
     }
 
     static func capLastCap() -> Int {

@@ -66,7 +66,13 @@ let attacks: [Attack] = [
            flags: ["--env", "WARDEN_TEST_SECRET=given"], allowed: "ok WARDEN_TEST_SECRET=given"),
 ]
 
-@Suite("Escape suite: kernel surface", .serialized)
+/// Every test that starts sandboxes runs serialized under this suite, so the leak check sees
+/// only its own runs and timing-sensitive attacks are not starved on small machines.
+@Suite("Sandbox end-to-end", .serialized)
+struct SandboxEndToEnd {}
+
+extension SandboxEndToEnd {
+@Suite("Escape suite: kernel surface")
 struct EscapeTableTests {
     @Test(arguments: Harness.Mode.allCases, attacks)
     func attackDeniedControlAllowed(mode: Harness.Mode, attack: Attack) throws {
@@ -76,4 +82,5 @@ struct EscapeTableTests {
         let allowed = try Harness.probe(mode, flags: attack.controlFlags, attack.control)
         #expect(allowed.verdict.hasPrefix(attack.allowed), "\(attack.name) control: \(allowed.stdout) \(allowed.stderr)")
     }
+}
 }

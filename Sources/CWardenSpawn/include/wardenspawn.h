@@ -90,6 +90,8 @@ struct wsp_result {
     pid_t pid;          // init's pid in the caller's namespace
     int pidfd;          // pidfd of init (poll: readable when it exits)
     int status_fd;      // init writes the program's raw wait status (4 bytes) here
+    int lifeline_fd;    // keep open while the sandbox runs; closing it before init armed
+                        // its parent-death signal makes init exit
     int err_stage;      // 0 on success
     int err_errno;
     int err_index;      // which op / rule failed, -1 otherwise

@@ -193,7 +193,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "readlink")) { char t[4096]; ssize_t n = readlink(a, t, sizeof t - 1); if (n >= 0) { t[n] = 0; printf("ok %s\n", t); return 0; } return result(-1, a); }
     if (!strcmp(c, "exec")) { execv(a, argv + 2); return result(-1, a); }
     if (!strcmp(c, "whoami")) { printf("ok uid=%d euid=%d gid=%d egid=%d\n", getuid(), geteuid(), getgid(), getegid()); return 0; }
-    if (!strcmp(c, "caps")) { char buf[4096]; int fd = open("/proc/self/status", O_RDONLY); ssize_t n = read(fd, buf, sizeof buf - 1); buf[n > 0 ? n : 0] = 0; char *p = strstr(buf, "CapInh"); char *q = p ? strstr(p, "CapAmb") : NULL; if (q) { char *e = strchr(q, '\n'); if (e) *e = 0; } printf("ok %s\n", p ? p : "?"); return 0; }
+    if (!strcmp(c, "caps")) { char buf[4096]; int fd = open("/proc/self/status", O_RDONLY); ssize_t n = read(fd, buf, sizeof buf - 1); buf[n > 0 ? n : 0] = 0; char *p = strstr(buf, "CapInh"); char *q = p ? strstr(p, "CapAmb") : NULL; if (q) { char *e = strchr(q, '\n'); if (e) *e = 0; } for (char *t = p; t && *t; t++) if (*t == '\n') *t = ' '; printf("ok %s\n", p ? p : "?"); return 0; }
     if (!strcmp(c, "nnp")) { printf("ok nnp=%d\n", (int)prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)); return 0; }
     if (!strcmp(c, "mount")) return result(mount("tmpfs", "/tmp", "tmpfs", 0, NULL), "mount");
     if (!strcmp(c, "umount")) return result(umount2(a, MNT_DETACH), "umount");
