@@ -104,7 +104,7 @@ public enum Doctor {
         probes.append(Probe(name: "cgroup.v2", ok: layout.v2 != nil,
                             detail: layout.v2.map { "\($0) controllers: [\(v2controllers)]" } ?? "not mounted",
                             consequence: "", required: false))
-        switch CgroupSet.create(limits: SandboxSpec.Limits(), runID: "doctor-\(getpid())") {
+        switch CgroupSet.create(limits: SandboxSpec.Limits(), runID: "\(getpid())-doctor") {
         case .success(let set):
             let left = set.destroy()
             probes.append(Probe(name: "cgroup.limits", ok: left.isEmpty, detail: "created and removed a \(set.version.rawValue) cgroup with memory+pids limits",

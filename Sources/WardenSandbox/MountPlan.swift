@@ -81,7 +81,8 @@ public struct MountPlan: Sendable {
                     throw .usage("sandbox.mount_source_type", "mount source '\(src)' is not a file or directory")
                 }
             case .tmpfs(let dst, let size):
-                plan.tmpfs(dst, options: "mode=0755,size=\(size)m", writable: true)
+                // Owned by the sandbox user so the program can use it in both modes.
+                plan.tmpfs(dst, options: "mode=0755,uid=\(insideID),gid=\(insideID),size=\(size)m", writable: true)
             }
         }
         for masked in spec.maskedPaths {

@@ -48,7 +48,7 @@ public enum Sandbox {
             "landlock_abi": String(abi), "seccomp": "bpf(\(bpf.count) insns)",
         ]
 
-        let runID = randomID()
+        let runID = "\(getpid())-" + randomID()
         var cgroups: CgroupSet?
         switch CgroupSet.create(limits: spec.limits, runID: runID) {
         case .success(let set):
@@ -81,7 +81,9 @@ public enum Sandbox {
             throw .denied("sandbox.staging_failed", "cannot create staging directory: \(errnoText())")
         }
         let staging = String(cString: made)
-        defer { rmdir(staging) }
+        // Only needed until the child has pivoted; removed right after spawn (or on failure).
+        var stagingRemoved = false
+        defer { if !stagingRemoved { rmdir(staging) } }
 
         let out = try pipePair(), err = try pipePair()
         var childEnds = [out.write, err.write]
@@ -117,6 +119,8 @@ public enum Sandbox {
             cloneFlags: cloneFlags)
         let start = monotonicNanos()
         let sandbox = try Spawner.spawn(request)
+        rmdir(staging)
+        stagingRemoved = true
         for fd in childEnds { close(fd) }
         childEnds = []
         defer { close(sandbox.pidfd); close(sandbox.statusFD); close(sandbox.lifelineFD) }
