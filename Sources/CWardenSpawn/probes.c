@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <grp.h>
 #include <sys/wait.h>
@@ -45,4 +46,21 @@ int wsp_probe_pidfd(void) {
     if (fd < 0) return errno;
     close(fd);
     return 0;
+}
+
+int wsp_probe_kvm(void) {
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return errno;
+    // KVM_GET_API_VERSION must answer 12, and KVM_CREATE_VM / KVM_CREATE_VCPU must succeed.
+    int version = ioctl(fd, 0xAE00, 0);
+    if (version != 12) { int e = version < 0 ? errno : EPROTO; close(fd); return e; }
+    int vm = ioctl(fd, 0xAE01, 0);
+    int e = vm < 0 ? errno : 0;
+    if (vm >= 0) {
+        int vcpu = ioctl(vm, 0xAE41, 0);   // KVM_CREATE_VCPU
+        if (vcpu < 0) e = errno; else close(vcpu);
+        close(vm);
+    }
+    close(fd);
+    return e;
 }

@@ -146,10 +146,8 @@ public enum Doctor {
             probes.append(Probe(name: "net.\(tool)", ok: path != nil, detail: path.map { "found \($0)" } ?? "not installed",
                                 consequence: "later network modes (loopback/allow-list) will be unavailable", required: false))
         }
-        let kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)
-        let kvmErr = errno
-        if kvm >= 0 { close(kvm) }
-        probes.append(Probe(name: "kvm", ok: kvm >= 0, detail: kvm >= 0 ? "/dev/kvm opened read-write" : "/dev/kvm: \(errnoName(kvmErr))",
+        let kvm = wsp_probe_kvm()
+        probes.append(Probe(name: "kvm", ok: kvm == 0, detail: kvm == 0 ? "KVM_CREATE_VM and KVM_CREATE_VCPU work" : "/dev/kvm: \(errnoName(kvm))",
                             consequence: "a later microVM backend would be unavailable", required: false))
         let qemu = onPath("qemu-system-x86_64")
         probes.append(Probe(name: "qemu", ok: qemu != nil, detail: qemu.map { "found \($0)" } ?? "not installed",

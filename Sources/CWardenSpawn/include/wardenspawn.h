@@ -120,6 +120,8 @@ int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
 int wsp_probe_unshare(uint64_t flags);
 int wsp_probe_seccomp(void);
 int wsp_probe_pidfd(void);
+/// Opens /dev/kvm, checks the API version and creates (and drops) a VM.
+int wsp_probe_kvm(void);
 int wsp_probe_unshare_as(uint64_t flags, int uid);
 
 #ifdef __cplusplus
