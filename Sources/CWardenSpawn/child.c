@@ -160,6 +160,20 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     if (read(syncfd, &go, 1) != 1) _exit(126);   // parent gone or failed: just leave
 
     if (!c->rootless) {
+        if (c->memfd_noexec_path) {
+            // vm.memfd_noexec=2 for our new PID namespace (Linux 6.3+): no executable memfds, so
+            // code cannot be exec'd from memory around the Landlock EXECUTE allowlist. Written
+            // through the host /proc while we are still global root (the sysctl acts on the
+            // writer's PID namespace; only global root passes its permission check).
+            int fd = open(c->memfd_noexec_path, O_WRONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                ssize_t n = write(fd, "2", 1);
+                close(fd);
+                if (n != 1) FAIL(WSP_ST_MEMFD_NOEXEC, -1);
+            } else if (errno != ENOENT) {
+                FAIL(WSP_ST_MEMFD_NOEXEC, -1);
+            }
+        }
         // Host root's kuid 0 is unmapped here; become the namespace's root (mapped to a spare
         // unprivileged host uid) so the setup can create files, and shed host groups.
         if (setgroups(0, NULL) != 0) FAIL(WSP_ST_SETGROUPS, -1);

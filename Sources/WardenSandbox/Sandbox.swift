@@ -46,6 +46,8 @@ public enum Sandbox {
         var enforcement: [String: String] = [
             "mode": rootless ? "rootless" : "root", "host_uid": String(hostUID),
             "landlock_abi": String(abi), "seccomp": "bpf(\(bpf.count) insns)",
+            // Only global root may set the per-PID-namespace sysctl; see docs/SANDBOX.md.
+            "memfd_noexec": rootless ? "not enforced (rootless)" : "2",
         ]
 
         let runID = "\(getpid())-" + randomID()

@@ -22,6 +22,7 @@ public enum SeccompPolicy {
     ]
 
     static let nrClone: UInt32 = 56, nrClone3: UInt32 = 435, nrIoctl: UInt32 = 16
+    static let nrMemfdCreate: UInt32 = 319, mfdExec: UInt32 = 0x10
     static let nrSocket: UInt32 = 41, nrSocketpair: UInt32 = 53, nrPersonality: UInt32 = 135
 
     /// CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
@@ -42,6 +43,8 @@ public enum SeccompPolicy {
         r.append(SeccompRule(nr: nrSocket, tests: [.equals(arg: 0, value: afPacket),
                                                    .maskedEquals(arg: 1, mask: 0xf, value: sockRaw)],
                              action: .errno(eperm)))
+        // memfd_create(MFD_EXEC): explicitly executable anonymous files are never needed.
+        r.append(SeccompRule(nr: nrMemfdCreate, tests: [.anyBits(arg: 1, mask: mfdExec)], action: .errno(eperm)))
         // personality: only the query (0xffffffff) and PER_LINUX (0) are allowed.
         r.append(SeccompRule(nr: nrPersonality, tests: [.equals(arg: 0, value: 0), .equals(arg: 0, value: 0xffff_ffff)],
                              action: .allow, otherwise: .errno(eperm)))

@@ -113,6 +113,7 @@ enum Spawner {
                             c.ops = opsBuf.baseAddress
                             c.nops = Int32(opsBuf.count)
                             c.hostname = arena.str(r.hostname)
+                            c.memfd_noexec_path = r.rootless ? nil : arena.str("/proc/sys/vm/memfd_noexec")
                             c.landlock_abi = Int32(r.landlock.abi)
                             c.ll_handled_fs = r.landlock.handledFS
                             c.ll_handled_net = r.landlock.handledNet
@@ -164,6 +165,7 @@ enum SpawnFailure {
         17: "clear ambient capabilities", 18: "setresgid", 19: "setresuid", 20: "clear capabilities",
         21: "set no_new_privs", 22: "enforce Landlock", 23: "set rlimit", 24: "install seccomp filter",
         25: "fork program", 26: "set up stdio", 27: "chdir", 28: "exec", 29: "set dumpable", 30: "set parent-death signal",
+        31: "set vm.memfd_noexec=2",
     ]
 
     static func error(_ r: wsp_result, request: SpawnRequest) -> WardenError {

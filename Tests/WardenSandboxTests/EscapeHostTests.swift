@@ -207,6 +207,17 @@ struct EscapeHostTests {
         #expect(ProcessInfo.processInfo.hostName == before)
     }
 
+    @Test func executingFromAMemfdIsBlockedAsRoot() throws {
+        let r = try Harness.probe(.root, ["memfd-exec"])
+        #expect(r.verdict == "err EACCES fexecve", "\(r.stdout)")
+        #expect(try Harness.probe(.root, ["exec", "/opt/probe/warden-probe", "echo", "hi"]).verdict == "ok hi")
+        // The sysctl is per PID namespace: the host keeps its own value.
+        #expect((try? String(contentsOfFile: "/proc/sys/vm/memfd_noexec", encoding: .utf8)) != "2\n")
+        // Rootless cannot set it (global-root-only sysctl); the report says so.
+        let rootless = try Harness.probe(.rootless, flags: ["--json"], ["echo", "x"])
+        #expect(try #require(rootless.report)["enforcement"]?["memfd_noexec"] == .string("not enforced (rootless)"))
+    }
+
     @Test(arguments: Harness.Mode.allCases)
     func int80SyscallsKillTheProcess(mode: Harness.Mode) throws {
         let r = try Harness.probe(mode, ["int80"])

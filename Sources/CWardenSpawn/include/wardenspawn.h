@@ -53,6 +53,7 @@ struct wsp_config {
     const char *staging;                 // host dir the new root tmpfs is mounted on
     const struct wsp_op *ops; int nops;
     const char *hostname;
+    const char *memfd_noexec_path;       // /proc/sys/vm/memfd_noexec (root mode), or NULL
 
     int landlock_abi;                    // >= 1 (Swift refuses otherwise)
     uint64_t ll_handled_fs, ll_handled_net, ll_scoped;
@@ -83,7 +84,7 @@ enum wsp_stage {
     WSP_ST_LANDLOCK_CREATE, WSP_ST_LANDLOCK_RULE, WSP_ST_SECUREBITS, WSP_ST_CAPBSET, WSP_ST_AMBIENT,
     WSP_ST_SETGID, WSP_ST_SETUID, WSP_ST_CAPSET, WSP_ST_NNP, WSP_ST_LANDLOCK_RESTRICT,
     WSP_ST_RLIMIT, WSP_ST_SECCOMP, WSP_ST_FORK, WSP_ST_STDIO, WSP_ST_CHDIR, WSP_ST_EXEC,
-    WSP_ST_DUMPABLE, WSP_ST_PDEATHSIG,
+    WSP_ST_DUMPABLE, WSP_ST_PDEATHSIG, WSP_ST_MEMFD_NOEXEC,
 };
 
 struct wsp_result {

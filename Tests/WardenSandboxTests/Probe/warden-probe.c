@@ -173,6 +173,20 @@ static int daemonize(const char *token) {
     return 1;
 }
 
+static int memfd_exec(void) {
+    int fd = memfd_create("payload", MFD_CLOEXEC);
+    if (fd < 0) return result(-1, "memfd_create");
+    int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (self < 0) return result(-1, "open self");
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(self, buf, sizeof buf)) > 0) if (write(fd, buf, (size_t)n) != n) return result(-1, "write");
+    char *args[] = { "payload", "echo", "from-memfd", NULL };
+    char *envp[] = { NULL };
+    fexecve(fd, args, envp);
+    return result(-1, "fexecve");
+}
+
 static int int80_getpid(void) {
     long ret;
     __asm__ volatile ("int $0x80" : "=a"(ret) : "a"(20) : "memory");
@@ -243,6 +257,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "sethostname")) return result(sethostname(a, strlen(a)), "sethostname");
     if (!strcmp(c, "hostname")) { char h[256] = {0}; gethostname(h, sizeof h - 1); printf("ok %s\n", h); return 0; }
     if (!strcmp(c, "int80")) return int80_getpid();
+    if (!strcmp(c, "memfd-exec")) return memfd_exec();
     if (!strcmp(c, "getpid")) { printf("ok pid=%d\n", getpid()); return 0; }
     if (!strcmp(c, "personality")) return result(syscall(SYS_personality, strtoul(a, NULL, 0)), "personality");
     if (!strcmp(c, "echo")) { printf("ok %s\n", a); return 0; }
