@@ -36,8 +36,14 @@ let package = Package(
             "WardenCore", "WardenHome", "WardenTrust", "WardenSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
+        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust"]),
+        // Admission benchmarks (scripts/bench-trust.sh, docs/BENCHMARKS.md).
+        .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
+        .testTarget(name: "WardenTrustTests", dependencies: [
+            "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"],
                     exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
