@@ -55,6 +55,11 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
     args.pidfd = (uint64_t)(uintptr_t)&pidfd;
     args.exit_signal = SIGCHLD;
     long pid = w_clone3(&args);
+    if (pid < 0 && errno == EINVAL && (args.flags & CLONE_NEWTIME)) {
+        // Kernels without time namespaces (< 5.6): everything else is still required.
+        args.flags &= ~(uint64_t)CLONE_NEWTIME;
+        pid = w_clone3(&args);
+    }
     if (pid == 0) {
         close(syncp[1]); close(errp[0]); close(statp[0]);
         wsp_child_main(c, syncp[0], errp[1], statp[1]);
