@@ -114,8 +114,11 @@ static int build_landlock(const struct wsp_config *c, int errfd) {
     return rs;
 }
 
+static void noop_handler(int sig) { (void)sig; }
+
 /// The program process: stdio, fds, cwd, exec. Never returns.
 static void exec_program(const struct wsp_config *c, int errfd, int statusfd, const sigset_t *empty) {
+    // execve resets caught signals to SIG_DFL; only the mask needs restoring.
     if (sigprocmask(SIG_SETMASK, empty, NULL) != 0) report(errfd, WSP_ST_STDIO, -1, 127);
     if (dup2(c->stdin_fd, 0) < 0 || dup2(c->stdout_fd, 1) < 0 || dup2(c->stderr_fd, 2) < 0)
         report(errfd, WSP_ST_STDIO, -1, 127);
@@ -222,6 +225,13 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     struct sock_fprog prog = { (unsigned short)c->bpf_count, (struct sock_filter *)c->bpf };
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) FAIL(WSP_ST_SECCOMP, -1);
 
+    // PID 1 drops signals whose disposition is SIG_DFL, even from Warden: give the forwardable
+    // ones a (never run) handler so they queue while blocked and sigwaitinfo can forward them.
+    static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = noop_handler;
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++) sigaction(forwarded[i], &sa, NULL);
     sigset_t all, empty;
     sigfillset(&all);
     sigemptyset(&empty);

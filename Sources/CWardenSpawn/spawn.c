@@ -5,6 +5,7 @@
 
 #include <sched.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <sys/wait.h>
 
 static int write_all_path(const char *path, const char *text) {
@@ -128,4 +129,30 @@ int wsp_pipe_cloexec(int fds[2]) {
 
 int wsp_random(void *buf, size_t len) {
     return syscall(SYS_getrandom, buf, len, 0) == (long)len ? 0 : -1;
+}
+
+static volatile int forward_pidfd = -1;
+
+static void forward_handler(int sig) {
+    int fd = forward_pidfd;
+    if (fd >= 0) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+}
+
+static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+
+void wsp_forward_signals(int pidfd) {
+    forward_pidfd = pidfd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = pidfd >= 0 ? forward_handler : SIG_DFL;
+    sa.sa_flags = SA_RESTART;
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++) {
+        sigaction(forwarded_signals[i], &sa, NULL);
+        sigaddset(&set, forwarded_signals[i]);
+    }
+    // A caller may have inherited these blocked (exec keeps the mask): unblock them on the
+    // supervising thread so they are delivered here while the sandbox runs.
+    if (pidfd >= 0) pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }

@@ -18,7 +18,10 @@ public enum Sandbox {
     /// Runs `spec` to completion. Output streams to `output` (capped per stream); up to
     /// `captureLimit` bytes of each stream are also kept in the report. Throws `WardenError`
     /// when the spec is invalid or the confinement cannot be fully set up (nothing runs then).
-    public static func run(_ spec: SandboxSpec, output: SandboxOutput?, captureLimit: Int = 0) throws(WardenError) -> ExitReport {
+    /// With `forwardSignals`, SIGTERM/SIGINT/SIGHUP/SIGQUIT sent to this process during the run
+    /// are passed to the program (process-wide handlers; for a CLI, not for a server).
+    public static func run(_ spec: SandboxSpec, output: SandboxOutput?, captureLimit: Int = 0,
+                           forwardSignals: Bool = false) throws(WardenError) -> ExitReport {
         let spec = try SpecValidation.validate(spec)
         let fs = RealHostFileSystem()
         let plan = try MountPlan.build(spec, fs: fs)
@@ -129,6 +132,8 @@ public enum Sandbox {
         _ = fcntl(out.read, F_SETFL, O_NONBLOCK)
         _ = fcntl(err.read, F_SETFL, O_NONBLOCK)
 
+        if forwardSignals { wsp_forward_signals(sandbox.pidfd) }
+        defer { if forwardSignals { wsp_forward_signals(-1) } }
         let supervisor = Supervisor(sandbox: sandbox, stdoutFD: out.read, stderrFD: err.read, limits: spec.limits,
                                     cgroups: cgroups, output: output, captureLimit: captureLimit)
         let o = supervisor.run(startedAt: start)

@@ -86,7 +86,7 @@ struct ExecOptions: Equatable {
         let spec = try buildSpec()
         signal(SIGPIPE, SIG_IGN)
         let output = TrackingOutput()
-        let report = try Sandbox.run(spec, output: output)
+        let report = try Sandbox.run(spec, output: output, forwardSignals: true)
         if json {
             if output.lastStdoutByte != nil && output.lastStdoutByte != 0x0a { print("") }
             Terminal.json(report.jsonValue)

@@ -227,6 +227,29 @@ struct EscapeHostTests {
     }
 
     @Test(arguments: Harness.Mode.allCases)
+    func sigtermToWardenReachesTheProgram(mode: Harness.Mode) throws {
+        let e = try Harness.environment()
+        let token = "WARDEN-TRAP-\(UUID().uuidString.prefix(8))"
+        let p = Process()
+        var args = [e.warden, "exec", "--no-stdin", "--ro", e.probeDir + ":/opt/probe"]
+        if mode == .rootless { args = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + args + ["--rlimit-fallback"] }
+        p.executableURL = URL(fileURLWithPath: args[0])
+        p.arguments = Array(args.dropFirst()) + ["--", "/opt/probe/warden-probe", "trap", token]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        var waited = 0
+        while Harness.processes(containing: token).isEmpty && waited < 400 { usleep(10000); waited += 1 }
+        usleep(50000)   // let the probe install its handler after printing
+        // setpriv execs warden, so the pid is Warden's in both modes.
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0, "\(p.terminationStatus) \(out)")
+        #expect(out.contains("ok got signal 15"), "\(out)")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
     func programRunsAsAnUnprivilegedHostUidAndDiesWithWarden(mode: Harness.Mode) throws {
         let e = try Harness.environment()
         let token = "WARDEN-ID-\(UUID().uuidString.prefix(8))"

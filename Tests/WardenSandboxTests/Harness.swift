@@ -62,7 +62,9 @@ enum Harness {
             return .failure(Failure(description: "cannot prepare \(dir): \(error)"))
         }
         let source = repoRoot + "/Tests/WardenSandboxTests/Probe/warden-probe.c"
-        let cc = raw("/usr/bin/cc", ["-O2", "-static", "-o", probeDir + "/warden-probe", source])
+        let compiler = ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? "/usr/bin/cc"
+        let cc = raw(compiler, ["-O2", "-static", "-o", probeDir + "/warden-probe", source])
         guard cc.status == 0 else { return .failure(Failure(description: "cc failed: \(cc.stderr)")) }
         chmod(probeDir + "/warden-probe", 0o755)
         return .success(Env(dir: dir, warden: dir + "/warden", probeDir: probeDir))

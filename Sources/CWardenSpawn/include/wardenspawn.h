@@ -109,6 +109,10 @@ int wsp_pidfd_kill(int pidfd, int sig);
 int wsp_pipe_cloexec(int fds[2]);
 int wsp_random(void *buf, size_t len);
 
+/// While a sandbox runs, SIGTERM/SIGINT/SIGHUP/SIGQUIT sent to Warden go to its init (which
+/// forwards them to the program). Pass -1 to restore the default dispositions.
+void wsp_forward_signals(int pidfd);
+
 /// Landlock ABI version (or -errno).
 int wsp_landlock_abi(void);
 

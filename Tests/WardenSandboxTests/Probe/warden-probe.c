@@ -187,6 +187,18 @@ static int memfd_exec(void) {
     return result(-1, "fexecve");
 }
 
+static volatile sig_atomic_t got_signal = 0;
+static void on_signal(int sig) { got_signal = sig; }
+
+static int trap_signal(const char *token) {
+    signal(SIGTERM, on_signal);
+    printf("ok waiting %s\n", token);
+    for (int i = 0; i < 3000 && !got_signal; i++) usleep(10000);
+    if (got_signal) { printf("ok got signal %d\n", (int)got_signal); return 0; }
+    printf("err ETIMEDOUT no signal\n");
+    return 1;
+}
+
 static int int80_getpid(void) {
     long ret;
     __asm__ volatile ("int $0x80" : "=a"(ret) : "a"(20) : "memory");
@@ -257,6 +269,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "sethostname")) return result(sethostname(a, strlen(a)), "sethostname");
     if (!strcmp(c, "hostname")) { char h[256] = {0}; gethostname(h, sizeof h - 1); printf("ok %s\n", h); return 0; }
     if (!strcmp(c, "int80")) return int80_getpid();
+    if (!strcmp(c, "trap")) return trap_signal(a);
     if (!strcmp(c, "memfd-exec")) return memfd_exec();
     if (!strcmp(c, "getpid")) { printf("ok pid=%d\n", getpid()); return 0; }
     if (!strcmp(c, "personality")) return result(syscall(SYS_personality, strtoul(a, NULL, 0)), "personality");
