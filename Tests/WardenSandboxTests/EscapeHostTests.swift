@@ -228,16 +228,9 @@ struct EscapeHostTests {
 
     @Test(arguments: Harness.Mode.allCases)
     func sigtermToWardenReachesTheProgram(mode: Harness.Mode) throws {
-        let e = try Harness.environment()
         let token = "WARDEN-TRAP-\(UUID().uuidString.prefix(8))"
-        let p = Process()
-        var args = [e.warden, "exec", "--no-stdin", "--ro", e.probeDir + ":/opt/probe"]
-        if mode == .rootless { args = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + args + ["--rlimit-fallback"] }
-        p.executableURL = URL(fileURLWithPath: args[0])
-        p.arguments = Array(args.dropFirst()) + ["--", "/opt/probe/warden-probe", "trap", token]
         let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
+        let p = try Harness.startProbe(mode, ["trap", token], stdout: pipe)
         var waited = 0
         while Harness.processes(containing: token).isEmpty && waited < 400 { usleep(10000); waited += 1 }
         usleep(50000)   // let the probe install its handler after printing
@@ -251,15 +244,8 @@ struct EscapeHostTests {
 
     @Test(arguments: Harness.Mode.allCases)
     func programRunsAsAnUnprivilegedHostUidAndDiesWithWarden(mode: Harness.Mode) throws {
-        let e = try Harness.environment()
         let token = "WARDEN-ID-\(UUID().uuidString.prefix(8))"
-        let p = Process()
-        var args = [e.warden, "exec", "--no-stdin", "--ro", e.probeDir + ":/opt/probe"]
-        if mode == .rootless { args = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + args + ["--rlimit-fallback"] }
-        p.executableURL = URL(fileURLWithPath: args[0])
-        p.arguments = Array(args.dropFirst()) + ["--", "/opt/probe/warden-probe", "hold", "30", token]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try Harness.startProbe(mode, ["hold", "30", token], stdout: FileHandle.nullDevice)
         var pids: [Int32] = []
         for _ in 0..<400 where pids.isEmpty {
             usleep(10000)

@@ -120,6 +120,22 @@ enum Harness {
                         timeout: timeout)
     }
 
+    /// Starts `warden exec … probe ARGS` in the background (setpriv execs warden, so the
+    /// returned process id is Warden's in both modes).
+    static func startProbe(_ mode: Mode, _ args: [String], stdout: Any) throws -> Process {
+        let e = try environment()
+        var argv = [e.warden, "exec", "--no-stdin", "--ro", e.probeDir + ":/opt/probe"]
+        if mode == .rootless {
+            argv = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + argv + ["--rlimit-fallback"]
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst()) + ["--", "/opt/probe/warden-probe"] + args
+        p.standardOutput = stdout
+        try p.run()
+        return p
+    }
+
     /// A fresh temp directory with the given owner, world-traversable.
     static func tempDir(_ name: String, owner: uid_t = 0) throws -> String {
         let e = try environment()
