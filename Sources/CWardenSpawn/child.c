@@ -131,7 +131,7 @@ static void exec_program(const struct wsp_config *c, int errfd, int statusfd, co
 }
 
 /// PID 1: reap everything, forward signals to the program, report its status, exit.
-static void init_loop(pid_t program, int statusfd) {
+__attribute__((noreturn)) static void init_loop(pid_t program, int statusfd) {
     sigset_t all;
     sigfillset(&all);
     int program_status = 0;

@@ -28,16 +28,7 @@ public enum Sandbox {
         let env = spec.effectiveEnvironment
         let resolver = ExecutableResolver(plan: plan, fs: fs)
         let program = try resolver.locate(spec.command, searchPath: env["PATH"] ?? "")
-        var executables = resolver.executionChain(of: program).map(\.sandboxPath)
-        for entry in spec.allowExec {
-            if let r = resolver.resolve(entry) {
-                executables += resolver.executionChain(of: r).map(\.sandboxPath).filter { !executables.contains($0) }
-            } else if let host = plan.hostPath(of: entry), fs.kind(of: host) == .directory {
-                executables.append(entry)
-            } else {
-                throw .notFound("sandbox.allow_exec_missing", "--allow-exec '\(entry)' does not exist inside the sandbox")
-            }
-        }
+        let executables = try resolver.allowedExecutables(program: program, allowExec: spec.allowExec)
         let abi = Int(wsp_landlock_abi())
         let landlock = try LandlockPlan.build(plan: plan, executables: executables, abi: abi)
         let bpf = SeccompPolicy.program()
@@ -65,21 +56,8 @@ public enum Sandbox {
         }
         defer { cgroups?.destroy() }
 
-        var idmapped: [String: Int32] = [:]
+        let idmapped = rootless ? [:] : try idmappedTrees(plan: plan, fs: fs, hostUID: hostUID, hostGID: hostGID)
         defer { for fd in idmapped.values { close(fd) } }
-        if !rootless {
-            for case .bindWritable(let src, let dst) in plan.ops {
-                guard let owner = fs.owner(of: src) else {
-                    throw .notFound("sandbox.mount_source_missing", "--rw source '\(src)' does not exist")
-                }
-                let fd = wsp_idmapped_tree(src, owner.uid, owner.gid, hostUID, hostGID, 0)
-                guard fd >= 0 else {
-                    throw .denied("sandbox.idmap_unavailable",
-                                  "--rw \(src): cannot create an idmapped mount (\(String(cString: strerror(-fd)))); refusing to change ownership or run as a privileged uid")
-                }
-                idmapped[dst] = fd
-            }
-        }
 
         var template = Array("/tmp/warden-root-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
@@ -97,25 +75,16 @@ public enum Sandbox {
         switch spec.stdin {
         case .null:
             stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            guard stdinFD >= 0 else { throw .denied("sandbox.stdin_failed", "cannot open /dev/null: \(errnoText())") }
             childEnds.append(stdinFD)
         case .inherit(let fd): stdinFD = fd
         }
 
-        let memoryBytes = UInt64(spec.limits.memoryMB) << 20
-        var rlimits: [(resource: Int32, soft: UInt64, hard: UInt64)] = [
-            (7, UInt64(spec.limits.openFiles), UInt64(spec.limits.openFiles)),
-            (1, UInt64(spec.limits.fileSizeBytes), UInt64(spec.limits.fileSizeBytes)),
-            (4, 0, 0),
-            // Address space: the primary memory limit without a cgroup, generous backstop with one.
-            (9, cgroups == nil ? memoryBytes : memoryBytes * 4, cgroups == nil ? memoryBytes : memoryBytes * 4),
-            // Counted per user in the sandbox's own user namespace: a per-sandbox process limit.
-            (6, UInt64(spec.limits.pids), UInt64(spec.limits.pids)),
-        ]
-        if let cpu = spec.limits.cpuSeconds { rlimits.append((0, UInt64(cpu), UInt64(cpu) + 1)) }
+        let rlimits = RlimitPlan.build(spec.limits, cgroupEnforced: cgroups != nil)
 
         let request = SpawnRequest(
             staging: staging, ops: plan.ops, idmappedFDs: idmapped, hostname: spec.hostname, landlock: landlock,
-            bpf: SeccompCompiler.bytes(bpf), bpfCount: bpf.count, rlimits: rlimits, execPath: program.sandboxPath,
+            bpf: SeccompCompiler.bytes(bpf), bpfCount: bpf.count, rlimits: rlimits.map { ($0.resource, $0.soft, $0.hard) }, execPath: program.sandboxPath,
             argv: [spec.command] + spec.arguments, envp: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             cwd: spec.cwd, rootless: rootless, insideID: Int32(inside),
             uidMap: idMap(inside: inside, host: hostUID, rootless: rootless),
@@ -165,6 +134,26 @@ public enum Sandbox {
             maxRSSKiB: Int64(o.rusage.ru_maxrss), stdoutBytes: o.bytes[0], stderrBytes: o.bytes[1],
             stdoutTruncated: o.truncated[0], stderrTruncated: o.truncated[1],
             capturedStdout: o.captured[0], capturedStderr: o.captured[1], enforcement: enforcement)
+    }
+
+    /// Detached idmapped clones of every `--rw` source (root mode), keyed by destination.
+    static func idmappedTrees(plan: MountPlan, fs: HostFileSystem, hostUID: UInt32,
+                              hostGID: UInt32) throws(WardenError) -> [String: Int32] {
+        var trees: [String: Int32] = [:]
+        for case .bindWritable(let src, let dst) in plan.ops {
+            guard let owner = fs.owner(of: src) else {
+                for fd in trees.values { close(fd) }
+                throw .notFound("sandbox.mount_source_missing", "--rw source '\(src)' does not exist")
+            }
+            let fd = wsp_idmapped_tree(src, owner.uid, owner.gid, hostUID, hostGID, 0)
+            guard fd >= 0 else {
+                for fd in trees.values { close(fd) }
+                throw .denied("sandbox.idmap_unavailable",
+                              "--rw \(src): cannot create an idmapped mount (\(String(cString: strerror(-fd)))); refusing to change ownership or run as a privileged uid")
+            }
+            trees[dst] = fd
+        }
+        return trees
     }
 
     /// Rootless: only the caller's id can be mapped. Root: the program's id maps to `host`, and the

@@ -184,3 +184,18 @@ struct ELFInspectorTests {
         #expect(CgroupSet.field("oom_kill", in: "oom_kill_disable 0\noom_kill 3\n") == 3)
     }
 }
+
+@Suite("Rlimit plan")
+struct RlimitPlanTests {
+    @Test func memoryIsTheAddressSpaceLimitOnlyWithoutACgroup() {
+        let limits = SandboxSpec.Limits(cpuSeconds: 5, memoryMB: 100, pids: 7, openFiles: 64)
+        let with = RlimitPlan.build(limits, cgroupEnforced: true)
+        let without = RlimitPlan.build(limits, cgroupEnforced: false)
+        func value(_ plan: [RlimitPlan.Entry], _ r: Int32) -> UInt64? { plan.first { $0.resource == r }?.hard }
+        #expect(value(with, RlimitPlan.addressSpace) == 400 << 20)
+        #expect(value(without, RlimitPlan.addressSpace) == 100 << 20)
+        #expect(value(with, RlimitPlan.nproc) == 7 && value(with, RlimitPlan.nofile) == 64 && value(with, RlimitPlan.core) == 0)
+        #expect(with.first { $0.resource == RlimitPlan.cpu } == RlimitPlan.Entry(resource: 0, soft: 5, hard: 6))
+        #expect(RlimitPlan.build(SandboxSpec.Limits(), cgroupEnforced: true).allSatisfy { $0.resource != RlimitPlan.cpu })
+    }
+}
