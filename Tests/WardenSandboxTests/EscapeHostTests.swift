@@ -231,13 +231,12 @@ struct EscapeHostTests {
         let token = "WARDEN-TRAP-\(UUID().uuidString.prefix(8))"
         let pipe = Pipe()
         let p = try Harness.startProbe(mode, ["trap", token], stdout: pipe)
-        var waited = 0
-        while Harness.processes(containing: token).isEmpty && waited < 400 { usleep(10000); waited += 1 }
-        usleep(50000)   // let the probe install its handler after printing
-        // setpriv execs warden, so the pid is Warden's in both modes.
+        // The probe prints its first line only after installing its SIGTERM handler.
+        let first = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(first.hasPrefix("ok waiting \(token)"))
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let out = first + String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationReason == .exit && p.terminationStatus == 0, "\(p.terminationStatus) \(out)")
         #expect(out.contains("ok got signal 15"), "\(out)")
     }
