@@ -29,7 +29,8 @@ final class CgroupSet {
         let layout = CgroupLayout.parse(procSelfCgroup: readSmallFile("/proc/self/cgroup") ?? "",
                                         mounts: readSmallFile("/proc/self/mounts") ?? "")
         var reasons: [String] = []
-        for base in Set(Array(layout.v1.values) + (layout.v2.map { [$0] } ?? [])) { collectStale(in: base) }
+        // Per-run cgroups of a killed Warden are empty (its tree died with it): remove them.
+        for base in Set(Array(layout.v1.values) + (layout.v2.map { [$0] } ?? [])) { StaleRuns.collect(in: base, prefix: "warden-") }
         if let base = layout.v2 {
             switch tryV2(base: base, limits: limits, runID: runID) {
             case .success(let set): return .success(set)
@@ -46,19 +47,6 @@ final class CgroupSet {
         }
         return .failure(.denied("sandbox.cgroup_unavailable",
                                 "no usable cgroup for memory/pids limits (\(reasons.joined(separator: "; ")))"))
-    }
-
-    /// Removes per-run cgroups left by a Warden that was killed (named warden-<pid>-<id>; the
-    /// pid no longer exists). Their processes died with it (parent-death signal), so they are empty.
-    static func collectStale(in base: String) {
-        guard let dir = opendir(base) else { return }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "warden", let pid = Int32(parts[1]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { rmdir(base + "/" + name) }
-        }
     }
 
     private static func tryV2(base: String, limits: SandboxSpec.Limits, runID: String) -> Result<CgroupSet, CgroupFailure> {

@@ -59,7 +59,8 @@ public enum Sandbox {
         let idmapped = rootless ? [:] : try idmappedTrees(plan: plan, fs: fs, hostUID: hostUID, hostGID: hostGID)
         defer { for fd in idmapped.values { close(fd) } }
 
-        var template = Array("/tmp/warden-root-XXXXXX".utf8CString)
+        StaleRuns.collect(in: "/tmp", prefix: "warden-root-")
+        var template = Array("/tmp/warden-root-\(getpid())-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw .denied("sandbox.staging_failed", "cannot create staging directory: \(errnoText())")
         }
