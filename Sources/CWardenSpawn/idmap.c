@@ -60,3 +60,17 @@ int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
     close(nsfd);
     return tree;
 }
+
+int wsp_clone_tree(const char *path, int recursive, int readonly, int nodev) {
+    unsigned flags = W_OPEN_TREE_CLONE | W_OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+    int tree = w_open_tree(AT_FDCWD, path, flags);
+    if (tree < 0) return -errno;
+    struct w_mount_attr attr = { 0 };
+    attr.attr_set = W_MOUNT_ATTR_NOSUID | (nodev ? W_MOUNT_ATTR_NODEV : 0) | (readonly ? W_MOUNT_ATTR_RDONLY : 0);
+    if (w_mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) != 0) {
+        int rc = -errno;
+        close(tree);
+        return rc;
+    }
+    return tree;
+}

@@ -29,6 +29,18 @@ int wsp_pidfd_kill(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/// Reads the child's (stage, errno, index) report; 0 at EOF (the program was exec'd).
+static int read_report(int fd, int report[3]) {
+    size_t got = 0;
+    while (got < 3 * sizeof(int)) {
+        ssize_t n = read(fd, (char *)report + got, 3 * sizeof(int) - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    return got == 3 * sizeof(int);
+}
+
 static void abort_child(pid_t pid, int pidfd) {
     wsp_pidfd_kill(pidfd, SIGKILL);
     while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {}
@@ -91,20 +103,19 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
         close(syncp[1]);
         r->err_stage = stage; r->err_errno = saved;
         abort_child((pid_t)pid, pidfd);
+        // If the child failed first (so our write hit a closed pipe), report its reason.
+        int report[3];
+        if (read_report(errp[0], report)) {
+            r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
+        }
         close(errp[0]); close(statp[0]);
         return -1;
     }
 
     int report[3];
-    size_t got = 0;
-    while (got < sizeof(report)) {
-        ssize_t n = read(errp[0], (char *)report + got, sizeof(report) - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
+    int failed = read_report(errp[0], report);
     close(errp[0]);
-    if (got == sizeof(report)) {
+    if (failed) {
         r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
         abort_child((pid_t)pid, pidfd);
         close(statp[0]);

@@ -58,6 +58,8 @@ public enum Sandbox {
 
         let idmapped = rootless ? [:] : try idmappedTrees(plan: plan, fs: fs, hostUID: hostUID, hostGID: hostGID)
         defer { for fd in idmapped.values { close(fd) } }
+        let trees = rootless ? [:] : try bindTrees(plan: plan)
+        defer { for fd in trees.values { close(fd) } }
 
         StaleRuns.collect(in: "/tmp", prefix: "warden-root-")
         var template = Array("/tmp/warden-root-\(getpid())-XXXXXX".utf8CString)
@@ -84,7 +86,7 @@ public enum Sandbox {
         let rlimits = RlimitPlan.build(spec.limits, cgroupEnforced: cgroups != nil)
 
         let request = SpawnRequest(
-            staging: staging, ops: plan.ops, idmappedFDs: idmapped, hostname: spec.hostname, landlock: landlock,
+            staging: staging, ops: plan.ops, idmappedFDs: idmapped, treeFDs: trees, hostname: spec.hostname, landlock: landlock,
             bpf: SeccompCompiler.bytes(bpf), bpfCount: bpf.count, rlimits: rlimits.map { ($0.resource, $0.soft, $0.hard) }, execPath: program.sandboxPath,
             argv: [spec.command] + spec.arguments, envp: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             cwd: spec.cwd, rootless: rootless, insideID: Int32(inside),
@@ -135,6 +137,32 @@ public enum Sandbox {
             maxRSSKiB: Int64(o.rusage.ru_maxrss), stdoutBytes: o.bytes[0], stderrBytes: o.bytes[1],
             stdoutTruncated: o.truncated[0], stderrTruncated: o.truncated[1],
             capturedStdout: o.captured[0], capturedStderr: o.captured[1], enforcement: enforcement)
+    }
+
+    /// As root, a bind source the sandbox's setup uid cannot reach (e.g. a tool under /root) is
+    /// cloned here with Warden's own credentials and moved into place by the child. Sources on
+    /// world-traversable paths (the system trees) are bound by the child directly: cloning
+    /// here would sit on the critical path before clone.
+    static func bindTrees(plan: MountPlan) throws(WardenError) -> [Int: Int32] {
+        var trees: [Int: Int32] = [:]
+        for (index, op) in plan.ops.enumerated() {
+            guard case .bind(let src, _, let ro, let dev) = op, !worldTraversable(src) else { continue }
+            let fd = wsp_clone_tree(src, 1, ro ? 1 : 0, dev ? 0 : 1)
+            guard fd >= 0 else {
+                for fd in trees.values { close(fd) }
+                throw .denied("sandbox.bind_failed", "cannot bind '\(src)': \(String(cString: strerror(-fd)))")
+            }
+            trees[index] = fd
+        }
+        return trees
+    }
+
+    /// True when every directory above `path` can be searched by any user.
+    static func worldTraversable(_ path: String) -> Bool {
+        (["/"] + SandboxPath.ancestors(path)).allSatisfy { dir in
+            var st = stat()
+            return stat(dir, &st) == 0 && st.st_mode & S_IXOTH != 0
+        }
     }
 
     /// Detached idmapped clones of every `--rw` source (root mode), keyed by destination.

@@ -9,6 +9,7 @@ struct SpawnRequest {
     var staging: String
     var ops: [MountOp]
     var idmappedFDs: [String: Int32]      // destination → detached idmapped tree
+    var treeFDs: [Int: Int32]             // op index → detached bind tree prepared by the parent
     var hostname: String
     var landlock: LandlockPlan
     var bpf: [UInt8]
@@ -76,7 +77,11 @@ enum Spawner {
             o.fd = fd
             ops.append(o)
         }
-        for m in r.ops {
+        for (index, m) in r.ops.enumerated() {
+            if let fd = r.treeFDs[index], case .bind(_, let d, _, _) = m {
+                op(Int32(WSP_OP_MOVE_FD.rawValue), dst: d, fd: fd)
+                continue
+            }
             switch m {
             case .dir(let p, let mode): op(Int32(WSP_OP_DIR.rawValue), dst: p, mode: mode)
             case .file(let p): op(Int32(WSP_OP_FILE.rawValue), dst: p)

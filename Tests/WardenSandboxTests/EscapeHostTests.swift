@@ -8,7 +8,13 @@ extension SandboxEndToEnd {
 struct EscapeHostTests {
     @Test(arguments: Harness.Mode.allCases)
     func plantedHostSecretIsInvisibleAndUnreadable(mode: Harness.Mode) throws {
-        let dir = try Harness.tempDir("secret")
+        // As root the tool's directory may sit under a root-only parent (like ~/.warden under
+        // /root): Warden binds it with its own credentials; file permissions still apply inside.
+        let parent = try Harness.tempDir("private")
+        if mode == .root { chmod(parent, 0o700) }
+        let dir = parent + "/pub"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        chmod(dir, 0o755)
         let secret = dir + "/secret", open = dir + "/public"
         try "top secret\n".write(toFile: secret, atomically: false, encoding: .utf8)
         try "public\n".write(toFile: open, atomically: false, encoding: .utf8)

@@ -121,6 +121,11 @@ int wsp_landlock_abi(void);
 int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
                       uint32_t host_uid, uint32_t host_gid, int readonly);
 
+/// A detached recursive clone of `path` with nosuid (and ro/nodev as asked), made by the
+/// caller's credentials: as root, bind sources need not be reachable by the sandbox uid.
+/// Returns the tree fd or -errno.
+int wsp_clone_tree(const char *path, int recursive, int readonly, int nodev);
+
 /// Doctor probes: each tries the primitive in a short-lived child. 0 = works, else errno.
 int wsp_probe_unshare(uint64_t flags);
 int wsp_probe_seccomp(void);
