@@ -202,6 +202,10 @@ public struct MountPlan: Sendable {
             ops.append(.symlink(target: target, at: at))
             created.insert(at)
         }
+        ensureDir("/dev/shm")   // before /dev turns read-only
         ops.append(.readOnly("/dev"))
+        // POSIX shared memory (shm_open, Python multiprocessing): private, capped, charged to
+        // the sandbox's memory cgroup.
+        tmpfs("/dev/shm", options: "mode=1777,size=16m", writable: true)
     }
 }

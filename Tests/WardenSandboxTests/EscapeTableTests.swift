@@ -36,6 +36,7 @@ let attacks: [Attack] = [
     Attack("read /sys", ["read", "/sys/kernel/notes"], "err ENOENT", control: ["read", "/proc/self/status"]),
     Attack("read /dev/mem", ["read", "/dev/mem"], "err ENOENT", control: ["read", "/dev/urandom"]),
     Attack("read /dev/kmsg", ["read", "/dev/kmsg"], "err ENOENT", control: ["read", "/dev/zero"]),
+    Attack("create a device entry in /dev", ["write", "/dev/evil"], "err EROFS", control: ["write", "/dev/shm/fine"]),
     Attack("mount tmpfs", ["mount"], "err EPERM", control: ["read", "/proc/self/mountinfo"]),
     Attack("umount /usr", ["umount", "/usr"], "err EPERM", control: ["chdir", "/usr"]),
     Attack("unshare user ns", ["unshare-user"], "err EPERM", control: ["fork"]),
