@@ -39,6 +39,11 @@ struct EscapeHostTests {
         #expect(stat(dir + "/out.txt", &st) == 0)
         #expect(st.st_uid == owner && st.st_gid == owner, "created file owned by \(st.st_uid):\(st.st_gid)")
         #expect(try Harness.probe(mode, flags: flags, ["write", "/opt/probe/pwned"]).verdict.hasPrefix("err EROFS"))
+        if mode == .root {
+            // sysfs cannot be idmapped: refuse rather than bind it writable some other way.
+            let refused = try Harness.exec(.root, flags: ["--rw", "/sys/kernel:/k"], ["/bin/true"])
+            #expect(refused.status == 126 && refused.stderr.contains("[sandbox.idmap_unavailable]"))
+        }
         #expect(try Harness.probe(mode, flags: flags, ["write", "/work/../pwned"]).verdict.hasPrefix("err EROFS"))
     }
 
