@@ -22,6 +22,19 @@ public struct ExecutableResolver: Sendable {
     /// Resolves `path` (absolute, inside the sandbox) following symlinks as the kernel would
     /// inside the sandbox; nil when it does not exist or is not host-backed.
     public func resolve(_ path: String) -> Resolved? {
+        if case .file(let r) = walk(path) { return r }
+        return nil
+    }
+
+    /// The sandbox path of the directory `path` names (through symlinks), if it is one.
+    public func resolveDirectory(_ path: String) -> String? {
+        if case .directory(let p) = walk(path) { return p }
+        return nil
+    }
+
+    private enum Walked { case file(Resolved), directory(String) }
+
+    private func walk(_ path: String) -> Walked? {
         var pending = path.split(separator: "/").map(String.init)
         var current = ""
         var hops = 0
@@ -58,10 +71,10 @@ public struct ExecutableResolver: Sendable {
                 current = candidate
             case .file(let executable):
                 guard pending.isEmpty else { return nil }
-                return Resolved(sandboxPath: candidate, hostPath: host, executable: executable)
+                return .file(Resolved(sandboxPath: candidate, hostPath: host, executable: executable))
             }
         }
-        return nil
+        return .directory(current.isEmpty ? "/" : current)
     }
 
     /// Locates the command (absolute or via PATH) as an executable regular file.
@@ -89,8 +102,8 @@ public struct ExecutableResolver: Sendable {
         for entry in allowExec {
             if let r = resolve(entry) {
                 executables += executionChain(of: r).map(\.sandboxPath).filter { !executables.contains($0) }
-            } else if let host = plan.hostPath(of: entry), fs.kind(of: host) == .directory {
-                executables.append(entry)
+            } else if let dir = resolveDirectory(entry) {
+                if !executables.contains(dir) { executables.append(dir) }
             } else {
                 throw .notFound("sandbox.allow_exec_missing", "--allow-exec '\(entry)' does not exist inside the sandbox")
             }
