@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -123,6 +124,8 @@ static void exec_program(const struct wsp_config *c, int errfd, int statusfd, co
     if (dup2(c->stdin_fd, 0) < 0 || dup2(c->stdout_fd, 1) < 0 || dup2(c->stderr_fd, 2) < 0)
         report(errfd, WSP_ST_STDIO, -1, 127);
     close(statusfd);
+    // --tty: a new session whose controlling terminal is the pty slave on fd 0.
+    if (c->controlling_tty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) != 0)) report(errfd, WSP_ST_STDIO, -1, 127);
     // Everything beyond 0-2 (inherited from Warden) disappears at exec, including errfd.
     if (w_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) report(errfd, WSP_ST_STDIO, -1, 127);
     if (chdir(c->cwd) != 0) report(errfd, WSP_ST_CHDIR, -1, 127);

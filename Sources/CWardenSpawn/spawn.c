@@ -5,7 +5,9 @@
 
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 
 static int write_all_path(const char *path, const char *text) {
@@ -166,4 +168,23 @@ void wsp_forward_signals(int pidfd) {
     // A caller may have inherited these blocked (exec keeps the mask): unblock them on the
     // supervising thread so they are delivered here while the sandbox runs.
     if (pidfd >= 0) pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int wsp_open_pty(int *master, int *slave) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -errno;
+    char name[64];
+    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, name, sizeof(name)) != 0) {
+        int e = -errno; close(m); return e;
+    }
+    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) { int e = -errno; close(m); return e; }
+    *master = m;
+    *slave = s;
+    return 0;
+}
+
+void wsp_copy_winsize(int from, int to) {
+    struct winsize ws;
+    if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
 }

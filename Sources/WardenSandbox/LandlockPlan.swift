@@ -71,10 +71,11 @@ public struct LandlockPlan: Sendable, Equatable {
                 continue
             }
         }
-        if plan.view.contains(where: { $0.path == "/dev" }) {
-            for node in MountPlan.deviceNodes {
-                rules.append(Rule(path: "/dev/" + node, access: LandlockAccess.readFile | LandlockAccess.writeFile))
-            }
+        for device in plan.devices {
+            // The terminal needs its ioctls (termios, window size); TIOCSTI/TIOCLINUX stay
+            // denied by seccomp.
+            let ioctl = device == "/dev/tty" ? LandlockAccess.ioctlDev : 0
+            rules.append(Rule(path: device, access: LandlockAccess.readFile | LandlockAccess.writeFile | ioctl))
         }
         for exe in executables {
             rules.append(Rule(path: exe, access: LandlockAccess.execute | LandlockAccess.read))

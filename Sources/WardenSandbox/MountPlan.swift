@@ -29,6 +29,8 @@ public struct MountPlan: Sendable {
     /// Mount destinations and what backs them (later entries cover earlier ones).
     public private(set) var view: [(path: String, entry: ViewEntry)] = []
     private var created: Set<String> = ["/"]
+    /// Device nodes bound into /dev (sandbox paths).
+    public private(set) var devices: [String] = []
 
     /// Default read-only system trees (symlinks on merged-/usr hosts are recreated as symlinks).
     static let systemTrees = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
@@ -56,7 +58,7 @@ public struct MountPlan: Sendable {
             plan.ensureDir("/proc")
             plan.ops.append(.proc("/proc"))
             plan.view.append(("/proc", .proc))
-            plan.dev()
+            plan.dev(tty: spec.tty)
         }
         for m in spec.mounts {
             switch m {
@@ -188,10 +190,10 @@ public struct MountPlan: Sendable {
     }
 
     /// A minimal /dev: a few harmless character devices and the usual symlinks.
-    private mutating func dev() {
+    private mutating func dev(tty: Bool) {
         tmpfs("/dev", options: "mode=0755,size=64k", writable: false)
-        for node in MountPlan.deviceNodes {
-            let path = "/dev/" + node
+        devices = MountPlan.deviceNodes.map { "/dev/" + $0 } + (tty ? ["/dev/tty"] : [])
+        for path in devices {
             ops.append(.file(path))
             created.insert(path)
             ops.append(.bind(source: path, destination: path, readOnly: false, allowDevices: true))

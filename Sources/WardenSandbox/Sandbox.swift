@@ -74,7 +74,7 @@ public enum Sandbox {
         let out = try pipePair(), err = try pipePair()
         var childEnds = [out.write, err.write]
         defer { for fd in [out.read, err.read] + childEnds { close(fd) } }
-        let stdinFD: Int32
+        var stdinFD: Int32
         switch spec.stdin {
         case .null:
             stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -82,6 +82,20 @@ public enum Sandbox {
             childEnds.append(stdinFD)
         case .inherit(let fd): stdinFD = fd
         }
+        // --tty: the program's 0/1/2 are a pty slave; Warden reads the master as "stdout" and
+        // forwards inherited input to it.
+        var pty: (master: Int32, slave: Int32)?
+        defer { if let p = pty { close(p.master) } }
+        if spec.tty {
+            var master: Int32 = -1, slave: Int32 = -1
+            let rc = wsp_open_pty(&master, &slave)
+            guard rc == 0 else { throw .denied("sandbox.pty_failed", "cannot allocate a pseudo-terminal: \(String(cString: strerror(-rc)))") }
+            pty = (master, slave)
+            childEnds.append(slave)
+            if case .inherit(let fd) = spec.stdin { wsp_copy_winsize(fd, master) }
+        }
+        let forwardInput: Int32? = if case .inherit(let fd) = spec.stdin, pty != nil { fd } else { nil }
+        if let p = pty { stdinFD = p.slave }
 
         let rlimits = RlimitPlan.build(spec.limits, cgroupEnforced: cgroups != nil)
 
@@ -92,8 +106,8 @@ public enum Sandbox {
             cwd: spec.cwd, rootless: rootless, insideID: Int32(inside),
             uidMap: idMap(inside: inside, host: hostUID, rootless: rootless),
             gidMap: idMap(inside: inside, host: hostGID, rootless: rootless),
-            stdinFD: stdinFD, stdoutFD: out.write, stderrFD: err.write, cgroupFDs: cgroups?.procsFDs ?? [],
-            cloneFlags: cloneFlags)
+            stdinFD: stdinFD, stdoutFD: pty?.slave ?? out.write, stderrFD: pty?.slave ?? err.write,
+            controllingTTY: pty != nil, cgroupFDs: cgroups?.procsFDs ?? [], cloneFlags: cloneFlags)
         let start = monotonicNanos()
         let sandbox = try Spawner.spawn(request)
         rmdir(staging)
@@ -101,13 +115,14 @@ public enum Sandbox {
         for fd in childEnds { close(fd) }
         childEnds = []
         defer { close(sandbox.pidfd); close(sandbox.statusFD); close(sandbox.lifelineFD) }
-        _ = fcntl(out.read, F_SETFL, O_NONBLOCK)
-        _ = fcntl(err.read, F_SETFL, O_NONBLOCK)
+        let stdoutSource = pty?.master ?? out.read
+        for fd in [stdoutSource, err.read] { _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
 
         if forwardSignals { wsp_forward_signals(sandbox.pidfd) }
         defer { if forwardSignals { wsp_forward_signals(-1) } }
-        let supervisor = Supervisor(sandbox: sandbox, stdoutFD: out.read, stderrFD: err.read, limits: spec.limits,
-                                    cgroups: cgroups, output: output, captureLimit: captureLimit)
+        let supervisor = Supervisor(sandbox: sandbox, stdoutFD: stdoutSource, stderrFD: err.read, limits: spec.limits,
+                                    cgroups: cgroups, output: output, captureLimit: captureLimit,
+                                    input: forwardInput.map { ($0, stdoutSource) })
         let o = supervisor.run(startedAt: start)
         return report(o, spec: spec, cgroups: cgroups, enforcement: enforcement)
     }

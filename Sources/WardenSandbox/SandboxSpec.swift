@@ -89,11 +89,15 @@ public struct SandboxSpec: Sendable, Equatable {
     public var hostname: String
     /// Size of the private /tmp in MiB.
     public var tmpSizeMB: Int
+    /// Give the program a pseudo-terminal (stdin/stdout/stderr, controlling tty, /dev/tty);
+    /// its output then arrives as one stream (stdout). Input comes from `stdin` (if inherited).
+    public var tty: Bool
 
     public init(command: String, arguments: [String] = [], mounts: [Mount] = [], systemMounts: Bool = true,
                 allowExec: [String] = [], maskedPaths: [String] = [], cwd: String = "/tmp",
                 environment: [String: String] = [:], limits: Limits = Limits(), network: NetworkMode = .none,
-                stdin: StandardInput = .null, hostname: String = "warden", tmpSizeMB: Int = 64) {
+                stdin: StandardInput = .null, hostname: String = "warden", tmpSizeMB: Int = 64, tty: Bool = false) {
+        self.tty = tty
         self.command = command
         self.arguments = arguments
         self.mounts = mounts

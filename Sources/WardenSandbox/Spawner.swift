@@ -24,6 +24,7 @@ struct SpawnRequest {
     var uidMap: String
     var gidMap: String
     var stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32
+    var controllingTTY: Bool
     var cgroupFDs: [Int32]
     var cloneFlags: UInt64
 }
@@ -142,6 +143,7 @@ enum Spawner {
                             c.stdin_fd = r.stdinFD
                             c.stdout_fd = r.stdoutFD
                             c.stderr_fd = r.stderrFD
+                            c.controlling_tty = r.controllingTTY ? 1 : 0
                             c.cgroup_procs_fds = cgBuf.baseAddress
                             c.ncgroup_fds = Int32(cgBuf.count)
                             c.clone_flags = r.cloneFlags

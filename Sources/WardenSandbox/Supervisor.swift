@@ -13,6 +13,8 @@ struct Supervisor {
     let cgroups: CgroupSet?
     let output: SandboxOutput?
     let captureLimit: Int
+    /// (source, pty master): caller input forwarded to the program's terminal.
+    var input: (from: Int32, to: Int32)?
 
     struct Outcome {
         var rawStatus: Int32?
@@ -30,7 +32,9 @@ struct Supervisor {
         let deadline = start + UInt64(limits.wallSeconds * 1e9)
         var fds = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: sandbox.pidfd, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: sandbox.pidfd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: input?.from ?? -1, events: Int16(POLLIN), revents: 0)]
+        var inputOpen = input != nil
         var open = [true, true]
         var exited = false
         var exitedAt: UInt64 = 0
@@ -51,11 +55,12 @@ struct Supervisor {
             if exited && now > exitedAt + 2_000_000_000 { break }
             var timeout = exited ? 100 : Int32(clamping: max(1, (deadline - min(now, deadline)) / 1_000_000))
             if cpuLimitMicros != nil { timeout = min(timeout, 50) }
-            for i in 0..<3 { fds[i].revents = 0 }
+            for i in 0..<4 { fds[i].revents = 0 }
+            fds[3].fd = inputOpen && !exited ? (input?.from ?? -1) : -1
             fds[0].fd = open[0] ? stdoutFD : -1
             fds[1].fd = open[1] ? stderrFD : -1
             fds[2].fd = exited ? -1 : sandbox.pidfd
-            let n = poll(&fds, 3, timeout)
+            let n = poll(&fds, 4, timeout)
             if n < 0 && errno != EINTR { break }
             for i in 0..<2 where open[i] && fds[i].revents != 0 {
                 let got = buffer.withUnsafeMutableBytes { read(i == 0 ? stdoutFD : stderrFD, $0.baseAddress, $0.count) }
@@ -63,6 +68,15 @@ struct Supervisor {
                     deliver(stream: i, count: got, buffer: buffer, into: &o)
                 } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
                     open[i] = false
+                }
+            }
+            if inputOpen, fds[3].revents != 0, let (from, to) = input {
+                // Terminal input is small and interactive: bytes the pty cannot take now are dropped.
+                let got = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, 4096) }
+                if got > 0 {
+                    _ = buffer.withUnsafeBytes { write(to, $0.baseAddress, got) }
+                } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
+                    inputOpen = false
                 }
             }
             if !exited && fds[2].revents != 0 {

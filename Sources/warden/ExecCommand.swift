@@ -46,6 +46,8 @@ struct ExecCommand: ParsableCommand {
     var rlimitFallback = false
     @Flag(name: .customLong("json"), help: "Print a JSON exit report as the last line of stdout.")
     var json = false
+    @Flag(name: .customLong("tty"), help: "Give the program a pseudo-terminal (output becomes one stream).")
+    var tty = false
     @Argument(parsing: .postTerminator, help: "-- CMD [ARGS...]")
     var command: [String] = []
 
@@ -57,7 +59,8 @@ struct ExecCommand: ParsableCommand {
     var options: ExecOptions {
         ExecOptions(readOnly: readOnly, readWrite: readWrite, tmpfs: tmpfs, allowExec: allowExec, cwd: cwd, env: env,
                     net: net, timeout: timeout, memory: memory, pids: pids, cpu: cpu, outputLimit: outputLimit,
-                    nofile: nofile, noStdin: noStdin, rlimitFallback: rlimitFallback, json: json, command: command)
+                    nofile: nofile, noStdin: noStdin, rlimitFallback: rlimitFallback, json: json, tty: tty,
+                    command: command)
     }
 }
 
@@ -79,6 +82,7 @@ struct ExecOptions: Equatable {
     var noStdin = false
     var rlimitFallback = false
     var json = false
+    var tty = false
     var command: [String] = []
 
     /// Runs the program confined and exits with its status (never returns normally).
@@ -86,6 +90,15 @@ struct ExecOptions: Equatable {
         let spec = try buildSpec()
         signal(SIGPIPE, SIG_IGN)
         let output = TrackingOutput()
+        // With --tty on a terminal, ours goes raw so keys reach the program's pty unchanged.
+        var saved = termios()
+        let raw = tty && !noStdin && isatty(0) == 1 && tcgetattr(0, &saved) == 0
+        if raw {
+            var t = saved
+            cfmakeraw(&t)
+            tcsetattr(0, TCSANOW, &t)
+        }
+        defer { if raw { tcsetattr(0, TCSANOW, &saved) } }
         let report = try Sandbox.run(spec, output: output, forwardSignals: true)
         if json {
             if output.lastStdoutByte != nil && output.lastStdoutByte != 0x0a { print("") }
@@ -129,7 +142,7 @@ struct ExecOptions: Equatable {
                                         outputBytes: outputLimit, openFiles: nofile, allowRlimitFallback: rlimitFallback)
         return SandboxSpec(command: program, arguments: Array(command.dropFirst()), mounts: mounts,
                            allowExec: allowExec, cwd: cwd, environment: environment, limits: limits, network: mode,
-                           stdin: noStdin ? .null : .inherit(fd: 0))
+                           stdin: noStdin ? .null : .inherit(fd: 0), tty: tty)
     }
 
     static func split(_ item: String) -> (String, String?) {

@@ -42,9 +42,14 @@ enum ExecFastPath {
                 name = String(name[..<eq])
             }
             switch name {
-            case "no-stdin", "rlimit-fallback", "json":
+            case "no-stdin", "rlimit-fallback", "json", "tty":
                 guard inline == nil else { return nil }
-                if name == "no-stdin" { o.noStdin = true } else if name == "json" { o.json = true } else { o.rlimitFallback = true }
+                switch name {
+                case "no-stdin": o.noStdin = true
+                case "json": o.json = true
+                case "tty": o.tty = true
+                default: o.rlimitFallback = true
+                }
             case "ro", "rw", "tmpfs", "allow-exec", "env", "cwd", "net":
                 guard let v = value(inline), !v.hasPrefix("-") else { return nil }
                 switch name {

@@ -81,6 +81,16 @@ struct ExecContractTests {
         #expect(try Harness.probe(mode, ["env", "HOME"]).verdict == "ok HOME=/tmp")
     }
 
+    @Test(arguments: Harness.Mode.allCases)
+    func ttyGivesTheProgramAControllingTerminal(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, flags: ["--tty"], ["tty"])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.hasPrefix("ok tty=111 ctty=1 sid=1"), "\(r.stdout)")
+        #expect(!r.stdout.contains("TIOCSTI ALLOWED"))
+        // Without --tty there is no terminal and no /dev/tty.
+        #expect(try Harness.probe(mode, ["tty"]).verdict.hasPrefix("err ENOTTY tty=000"))
+    }
+
     @Test func jsonReportDescribesTheRun() throws {
         let r = try Harness.probe(.root, flags: ["--json"], ["echo", "hi"])
         let report = try #require(r.report)

@@ -73,6 +73,7 @@ struct wsp_config {
     int cap_last_cap;
 
     int stdin_fd, stdout_fd, stderr_fd;
+    int controlling_tty;                 // 1: stdin is a pty slave to become the controlling tty
     const int *cgroup_procs_fds; int ncgroup_fds;   // parent writes the child pid there
     uint64_t clone_flags;
 };
@@ -112,6 +113,12 @@ int wsp_random(void *buf, size_t len);
 /// While a sandbox runs, SIGTERM/SIGINT/SIGHUP/SIGQUIT sent to Warden go to its init (which
 /// forwards them to the program). Pass -1 to restore the default dispositions.
 void wsp_forward_signals(int pidfd);
+
+/// A new pseudo-terminal pair (both close-on-exec); 0 or -errno.
+int wsp_open_pty(int *master, int *slave);
+
+/// Copies the terminal window size of `from` (if it is a terminal) to `to`.
+void wsp_copy_winsize(int from, int to);
 
 /// Landlock ABI version (or -errno).
 int wsp_landlock_abi(void);

@@ -270,6 +270,15 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "hostname")) { char h[256] = {0}; gethostname(h, sizeof h - 1); printf("ok %s\n", h); return 0; }
     if (!strcmp(c, "int80")) return int80_getpid();
     if (!strcmp(c, "trap")) return trap_signal(a);
+    if (!strcmp(c, "tty")) {
+        int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+        struct termios t;
+        int ctty = fd >= 0 && tcgetattr(fd, &t) == 0;
+        printf("%s tty=%d%d%d ctty=%d sid=%d\n", isatty(0) && ctty ? "ok" : "err ENOTTY", isatty(0), isatty(1), isatty(2), ctty, getsid(0) == getpid());
+        char ch = 'x';
+        if (fd >= 0 && ioctl(fd, TIOCSTI, &ch) == 0) printf("TIOCSTI ALLOWED\n");
+        return isatty(0) && ctty ? 0 : 1;
+    }
     if (!strcmp(c, "memfd-exec")) return memfd_exec();
     if (!strcmp(c, "getpid")) { printf("ok pid=%d\n", getpid()); return 0; }
     if (!strcmp(c, "personality")) return result(syscall(SYS_personality, strtoul(a, NULL, 0)), "personality");
