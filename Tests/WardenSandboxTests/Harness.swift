@@ -49,6 +49,12 @@ enum Harness {
         guard FileManager.default.isExecutableFile(atPath: built) else {
             return .failure(Failure(description: "warden binary missing at \(built); run `swift build` first"))
         }
+        // Directories of earlier test processes that are gone.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where name.hasPrefix("warden-escape-") {
+            if let pid = Int32(name.dropFirst("warden-escape-".count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: "/tmp/" + name)
+            }
+        }
         let dir = "/tmp/warden-escape-\(getpid())"
         let probeDir = dir + "/probe"
         do {
