@@ -27,8 +27,10 @@ public enum Doctor {
                 lines.append("\(mark) \(p.name): \(p.detail)")
                 if !p.ok && !p.consequence.isEmpty { lines.append("        -> \(p.consequence)") }
             }
-            lines.append(sandboxUsable ? "sandbox: usable (all required primitives work)"
-                                       : "sandbox: NOT usable; warden exec/run will refuse (exit 126)")
+            let cgroupOK = probes.first { $0.name == "cgroup.limits" }?.ok ?? false
+            lines.append(!sandboxUsable ? "sandbox: NOT usable; warden exec/run will refuse (exit 126)"
+                         : cgroupOK ? "sandbox: usable (all required primitives work)"
+                         : "sandbox: usable only with --rlimit-fallback (no cgroup for tree-wide limits)")
             return lines.joined(separator: "\n")
         }
 
@@ -101,8 +103,9 @@ public enum Doctor {
         probes.append(Probe(name: "cgroup.v1", ok: !layout.v1.isEmpty, detail: v1.isEmpty ? "no v1 controllers" : "controllers: \(v1)",
                             consequence: "", required: false))
         let v2controllers = layout.v2.flatMap { readSmallFile($0 + "/cgroup.controllers") }?.trimmingNewline ?? ""
+        let v2Usable = v2controllers.contains("memory") && v2controllers.contains("pids")
         probes.append(Probe(name: "cgroup.v2", ok: layout.v2 != nil,
-                            detail: layout.v2.map { "\($0) controllers: [\(v2controllers)]" } ?? "not mounted",
+                            detail: layout.v2.map { "\($0) controllers: [\(v2controllers)]" + (v2Usable ? "" : " (no memory+pids here: v1 is used)") } ?? "not mounted",
                             consequence: "", required: false))
         switch CgroupSet.create(limits: SandboxSpec.Limits(), runID: "\(getpid())-doctor") {
         case .success(let set):

@@ -31,6 +31,7 @@ struct DoctorTests {
         #expect(r.stdout.contains("cgroup.limits"))
         #expect(r.stdout.contains("--rlimit-fallback"))
         #expect(r.stdout.contains("sandbox.end-to-end: /bin/true exited 0"))
+        #expect(r.stdout.contains("sandbox: usable only with --rlimit-fallback"))
     }
 }
 }
