@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WardenCore
 
@@ -41,6 +42,10 @@ enum Harness {
     }()
 
     static let env: Swift.Result<Env, Failure> = setUp()
+
+    /// Pids of every process `raw` started (setpriv execs warden, so these are Warden's pids,
+    /// which per-run cgroups and staging dirs carry in their names).
+    static let spawned = Mutex<[Int32]>([])
 
     static func environment() throws -> Env { try env.get() }
 
@@ -95,6 +100,7 @@ enum Harness {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         do { try p.run() } catch { return Result(status: -1, stdout: "", stderr: "\(error)") }
+        spawned.withLock { $0.append(p.processIdentifier) }
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(5000) }
         if p.isRunning { p.terminate() }
