@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Shared value types, strict JSON, canonical encoding, errors. No I/O.
@@ -28,13 +29,23 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.
+        .target(name: "WardenPolicy", dependencies: [
+            "WardenCore", "WardenHome",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Release-mode micro-benchmark of decide() (see docs/POLICY.md).
+        .executableTarget(name: "warden-bench-policy", dependencies: ["WardenPolicy", "WardenCore"]),
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
