@@ -16,9 +16,20 @@ struct YAMLReader {
         return "\(file):\(mark.line):\(mark.column)"
     }
 
-    /// Rejects anchors, aliases and explicit tags anywhere under `node`.
+    /// Most nodes a policy may expand to. Aliases are expanded by the composer, so a
+    /// "billion laughs" document is small on disk and huge here: counting stops it.
+    static let maxNodes = 20_000
+
+    /// Rejects non-core tags anywhere under `node` and documents that expand to more than
+    /// `maxNodes` nodes (alias bombs).
     func checkPlain(_ node: Node, _ field: String) throws(WardenError) {
-        if node.anchor != nil { throw error("policy.anchor", node, field, "anchors and aliases are not allowed in policies") }
+        var count = 0
+        try checkPlain(node, field, &count)
+    }
+
+    private func checkPlain(_ node: Node, _ field: String, _ count: inout Int) throws(WardenError) {
+        count += 1
+        if count > Self.maxNodes { throw error("policy.too_complex", node, field, "the document expands to more than \(Self.maxNodes) nodes") }
         let rawTag: String
         switch node {
         case .scalar(let s): rawTag = s.tag.rawValue
@@ -34,15 +45,15 @@ struct YAMLReader {
             throw error("policy.tag", node, field, "YAML tag \(rawTag) is not allowed")
         }
         switch node {
-        case .alias: throw error("policy.anchor", node, field, "anchors and aliases are not allowed in policies")
+        case .alias: throw error("policy.alias", node, field, "unresolved alias")
         case .scalar: break
         case .mapping(let m):
             for (k, v) in m {
-                try checkPlain(k, field)
-                try checkPlain(v, field + "." + (k.scalar?.string ?? "?"))
+                try checkPlain(k, field, &count)
+                try checkPlain(v, field + "." + (k.scalar?.string ?? "?"), &count)
             }
         case .sequence(let s):
-            for (i, v) in s.enumerated() { try checkPlain(v, "\(field)[\(i)]") }
+            for (i, v) in s.enumerated() { try checkPlain(v, "\(field)[\(i)]", &count) }
         }
     }
 
