@@ -43,7 +43,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
+        .testTarget(name: "WardenTrustTests", dependencies: [
+            "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore"]),
     ],
