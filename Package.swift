@@ -31,13 +31,15 @@ let package = Package(
         ]),
         // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.
         .target(name: "WardenPolicy", dependencies: [
-            "WardenCore", "WardenHome",
+            "WardenCore", "WardenHome", "WardenTrust",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Release-mode micro-benchmark of decide() (see docs/POLICY.md).
         .executableTarget(name: "warden-bench-policy", dependencies: ["WardenPolicy", "WardenCore"]),
+        // Test helper: admits runs against a home from a separate process (concurrency tests).
+        .executableTarget(name: "warden-policy-probe", dependencies: ["WardenPolicy", "WardenCore", "WardenHome", "WardenTrust"]),
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -47,7 +49,7 @@ let package = Package(
             "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore"]),
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust"]),
     ],
     swiftLanguageModes: [.v6]
 )

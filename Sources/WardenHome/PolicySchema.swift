@@ -33,6 +33,8 @@ enum PolicySchema {
                     tenant TEXT NOT NULL,
                     policy TEXT NOT NULL,
                     operation TEXT NOT NULL,
+                    ttl_seconds INTEGER NOT NULL,
+                    approvers TEXT NOT NULL,
                     request_json TEXT NOT NULL,
                     status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
                     created_at INTEGER NOT NULL,

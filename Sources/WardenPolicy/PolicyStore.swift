@@ -26,6 +26,9 @@ public final class PolicyStore: Sendable {
         public let tenant: String
         public let policy: String
         public let operation: String
+        /// The policy's approval TTL and approver key ids when the request was recorded.
+        public let ttlSeconds: Int64
+        public let approvers: [String]
         public let request: JSONValue
         public let status: String
         public let createdAt: Date
@@ -144,12 +147,14 @@ public final class PolicyStore: Sendable {
     public func recordPending(_ need: ApprovalNeed, request: ExecutionRequest, policy: Policy, now: Date) throws(WardenError) {
         let json = CanonicalJSON.string(request.canonical(policyName: policy.name))
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
-        let tenant = request.tenant, name = policy.name
+        let tenant = request.tenant, name = policy.name, ttl = policy.approvals.ttlSeconds
+        let approvers = CanonicalJSON.string(.array(policy.approvals.approvers.map { .string($0) }))
         try immediate { db in
             try db.execute(sql: """
-                INSERT INTO approval_request (id, tenant, policy, operation, request_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)
+                INSERT INTO approval_request (id, tenant, policy, operation, ttl_seconds, approvers, request_json, status, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
                 ON CONFLICT (id) DO NOTHING
-                """, arguments: [need.requestID, tenant, name, need.operation, json, seconds])
+                """, arguments: [need.requestID, tenant, name, need.operation, ttl, approvers, json, seconds])
         }
     }
 
@@ -157,12 +162,14 @@ public final class PolicyStore: Sendable {
     public func approvals(status: String? = "pending") throws(WardenError) -> [ApprovalRecord] {
         try db.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, tenant, policy, operation, request_json, status, created_at FROM approval_request
+                SELECT id, tenant, policy, operation, request_json, status, created_at, ttl_seconds, approvers FROM approval_request
                 WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, id
                 """, arguments: [status, status])
             return rows.map { row in
                 let text: String = row[4]
-                return ApprovalRecord(id: row[0], tenant: row[1], policy: row[2], operation: row[3],
+                let approversText: String = row[8]
+                let approvers = ((try? StrictJSONParser.parse(approversText))?.arrayValue ?? []).compactMap(\.stringValue)
+                return ApprovalRecord(id: row[0], tenant: row[1], policy: row[2], operation: row[3], ttlSeconds: row[7], approvers: approvers,
                                       request: (try? StrictJSONParser.parse(text)) ?? .string(text), status: row[5],
                                       createdAt: Date(timeIntervalSince1970: TimeInterval(row[6] as Int64)))
             }
