@@ -143,7 +143,9 @@ public final class PolicyStore: Sendable {
 
     // MARK: approvals
 
-    /// Records (idempotently) that `request` awaits approval for `need`.
+    /// Records (idempotently) that `request` awaits approval for `need`. A request whose
+    /// earlier approval was used becomes pending again (each approval runs once); a denied
+    /// request stays denied.
     public func recordPending(_ need: ApprovalNeed, request: ExecutionRequest, policy: Policy, now: Date) throws(WardenError) {
         let json = CanonicalJSON.string(request.canonical(policyName: policy.name))
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
@@ -153,7 +155,9 @@ public final class PolicyStore: Sendable {
             try db.execute(sql: """
                 INSERT INTO approval_request (id, tenant, policy, operation, ttl_seconds, approvers, request_json, status, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-                ON CONFLICT (id) DO NOTHING
+                ON CONFLICT (id) DO UPDATE SET status = 'pending', created_at = excluded.created_at, decided_at = NULL, decided_by = NULL,
+                    ttl_seconds = excluded.ttl_seconds, approvers = excluded.approvers
+                WHERE status = 'approved'
                 """, arguments: [need.requestID, tenant, name, need.operation, ttl, approvers, json, seconds])
         }
     }

@@ -59,6 +59,11 @@ import WardenTrust
         #expect(d.traceText.contains { $0.contains("approved by \(alice.kid)") })
         #expect(try f.store.approval(need.requestID).status == "approved")
         #expect(code { _ = try authorize(token) } == "approval.replayed")
+        // The same request again is pending again and needs a fresh approval.
+        _ = try pending(f.request())
+        #expect(try f.store.approval(need.requestID).status == "pending")
+        let (second, _) = try ApprovalToken.issue(for: try f.store.approval(need.requestID), signer: alice, ttl: nil, now: Date())
+        guard case .allowed = try authorize(second) else { Issue.record("expected allowed with a fresh approval"); return }
     }
 
     @Test func expiredTokenIsRejected() throws {
@@ -146,4 +151,45 @@ import WardenTrust
 
 enum WardenDatabaseReopen {
     static func open(_ f: HomeFixture) throws -> WardenHome.WardenDatabase { try WardenHome.WardenDatabase(home: f.home) }
+}
+
+@Suite struct ApprovalConcurrencyTests {
+    @Test func oneTokenRunsExactlyOnceAcrossProcesses() throws {
+        guard let probe = HomeFixture.binary("warden-policy-probe") else { return }
+        let f = try HomeFixture()
+        _ = try f.trust.generate(name: "alice", alg: .EdDSA, role: .approver)
+        let alice = try f.trust.signer(named: "alice", role: .approver)
+        let text = """
+            version: 1
+            name: shared
+            filesystem: {readonly: [/usr]}
+            commands: {allow: [ls]}
+            limits: {cpu_seconds: 1}
+            budget: {executions: 100, cpu_seconds: 100000}
+            approvals: {required_for: [exec], ttl_seconds: 300, approvers: [\(alice.kid)]}
+            """
+        let path = f.writePolicy(text)
+        let policy = try PolicyLoader.parse(text)
+        let request = ExecutionRequest(tenant: "acme", argv: ["ls"], workingDirectory: "/usr")
+        guard case .approvalRequired(_, let need) = try f.gate.authorize(request, policy: PreparedPolicy(policy, host: LiveHostView()), approvalToken: nil, now: Date()) else {
+            Issue.record("expected approval required"); return
+        }
+        let token = try ApprovalToken.issue(for: try f.store.approval(need.requestID), signer: alice, ttl: nil, now: Date()).token
+        let procs = try (0..<4).map { _ in try HomeFixture.start(probe, [f.dir, path, "acme", "3", token]) }
+        var allowed: Int64 = 0
+        var replayed: Int64 = 0
+        for (p, out) in procs {
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let json = try StrictJSONParser.parse(Array(data).filter { $0 != 0x0A })
+            allowed += json["allowed"]?.intValue ?? 0
+            replayed += json["errors"]?["approval.replayed"]?.intValue ?? 0
+        }
+        #expect(allowed == 1)
+        #expect(replayed == 11)
+        // Without a token the same request is back to approval-required.
+        guard case .approvalRequired = try f.gate.authorize(request, policy: PreparedPolicy(policy, host: LiveHostView()), approvalToken: nil, now: Date()) else {
+            Issue.record("expected approval required"); return
+        }
+    }
 }
