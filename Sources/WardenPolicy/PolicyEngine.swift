@@ -177,7 +177,7 @@ struct Context {
                 continue
             }
             matchedRule = rule
-            pass(label, "`\(rule.program)\(rule.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? " (any arguments)")` allows \(found.real)")
+            pass(label, "`\(rule.program)\(rule.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? "")`\(rule.args == nil ? " (any arguments)" : "") allows \(found.real)")
             break
         }
         guard let rule = matchedRule else {
