@@ -60,6 +60,13 @@ public enum PolicyLoader {
     }
 
     static func yamlError(_ e: YamlError, file: String) -> WardenError {
+        let raw = yamlErrorRaw(e, file: file)
+        // One line, always: libyaml context and snippets can span lines.
+        let line = raw.message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        return .usage(raw.code, line)
+    }
+
+    static func yamlErrorRaw(_ e: YamlError, file: String) -> WardenError {
         switch e {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return .usage("policy.yaml", "\(file):\(mark.line):\(mark.column): YAML syntax: \(problem)")
