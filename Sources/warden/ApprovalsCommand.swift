@@ -45,14 +45,11 @@ struct ApprovalsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let (p, r) = try request.build()
-            let (_, db) = try global.openDatabase()
-            let store = PolicyStore(db: db)
-            let now = Date()
-            let d = PolicyEngine.decide(r, p, try store.state(tenant: r.tenant, session: r.sessionID, policyName: p.name), now: now, host: LiveHostView())
+            let e = try PolicyEvaluation(request, global)
+            let d = e.decision
             switch d.verdict {
             case .approvalRequired(let need):
-                try store.recordPending(need, request: r, policy: p, now: now)
+                try e.store.recordPending(need, request: e.request, policy: e.policy, now: e.now)
                 if json { Terminal.json(["id": .string(need.requestID), "operation": .string(need.operation)]) } else {
                     print("approval requested: \(need.requestID) (operation \(need.operation))")
                 }

@@ -47,10 +47,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let (p, r) = try request.build()
-            let (_, db) = try global.openDatabase()
-            let state = try PolicyStore(db: db).state(tenant: r.tenant, session: r.sessionID, policyName: p.name)
-            let d = PolicyEngine.decide(r, p, state, now: Date(), host: LiveHostView())
+            let d = try PolicyEvaluation(request, global).decision
             if json { Terminal.json(PolicyOutput.json(d)) } else { PolicyOutput.printText(d) }
             if !d.isAllowed { throw ExitCode(WardenExit.denied) }
         }

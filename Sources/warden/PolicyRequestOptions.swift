@@ -38,6 +38,24 @@ struct PolicyRequestOptions: ParsableArguments {
     }
 }
 
+/// A request evaluated against the home's recorded state (read-only).
+struct PolicyEvaluation {
+    let policy: Policy
+    let request: ExecutionRequest
+    let store: PolicyStore
+    let decision: Decision
+    let now: Date
+
+    init(_ options: PolicyRequestOptions, _ global: GlobalOptions) throws(WardenError) {
+        (policy, request) = try options.build()
+        let (_, db) = try global.openDatabase()
+        store = PolicyStore(db: db)
+        now = Date()
+        let state = try store.state(tenant: request.tenant, session: request.sessionID, policyName: policy.name)
+        decision = PolicyEngine.decide(request, policy, state, now: now, host: LiveHostView())
+    }
+}
+
 /// Text and JSON renderings of decisions.
 enum PolicyOutput {
     static func verdictName(_ d: Decision) -> String {

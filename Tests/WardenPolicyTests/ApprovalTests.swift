@@ -178,10 +178,7 @@ enum WardenDatabaseReopen {
         let procs = try (0..<4).map { _ in try HomeFixture.start(probe, [f.dir, path, "acme", "3", token]) }
         var allowed: Int64 = 0
         var replayed: Int64 = 0
-        for (p, out) in procs {
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let json = try StrictJSONParser.parse(Array(data).filter { $0 != 0x0A })
+        for json in try HomeFixture.reports(procs) {
             allowed += json["allowed"]?.intValue ?? 0
             replayed += json["errors"]?["approval.replayed"]?.intValue ?? 0
         }

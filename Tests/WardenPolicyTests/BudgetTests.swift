@@ -62,11 +62,7 @@ import WardenPolicy
         let procs = try (0..<4).map { _ in try HomeFixture.start(probe, [f.dir, policy, "acme", "15"]) }
         var allowed: Int64 = 0
         var refused: Int64 = 0
-        for (p, out) in procs {
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
-            let json = try StrictJSONParser.parse(Array(data).filter { $0 != 0x0A })
+        for json in try HomeFixture.reports(procs) {
             allowed += json["allowed"]?.intValue ?? 0
             refused += json["denied"]?.intValue ?? 0
             refused += json["errors"]?["policy.budget.executions"]?.intValue ?? 0

@@ -47,6 +47,19 @@ import Testing
         #expect(Fixtures.decide(["ls", "-la"]).isAllowed)
     }
 
+    @Test func caseAndUnicodeLookAlikeProgramNamesDoNotMatch() {
+        var host = Fixtures.host
+        host.entries["/usr/bin/g\u{456}t"] = .file(executable: true)  // Cyrillic і
+        host.entries["/usr/bin/GIT"] = .file(executable: true)
+        for name in ["g\u{456}t", "GIT", "/usr/bin/GIT"] {
+            let d = PolicyEngine.decide(Fixtures.request([name]), Fixtures.policy, DecisionState(), now: Fixtures.now, host: host)
+            #expect(Fixtures.codes(d) == ["policy.command.not_allowed"], "\(name)")
+        }
+        // Not on the host at all: not found rather than a fuzzy match.
+        #expect(Fixtures.codes(Fixtures.decide(["Git"])) == ["policy.command.not_found"])
+        #expect(Fixtures.decide(["git"]).isAllowed)
+    }
+
     @Test func executableInWritableTreeIsRefusedEvenIfListed() throws {
         var p = Fixtures.policy
         p.commands.allow.append(CommandRule(program: "/work/ws/bin/tool", args: nil, index: 10))

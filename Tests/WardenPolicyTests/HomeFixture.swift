@@ -62,6 +62,16 @@ final class HomeFixture {
         return path
     }
 
+    /// Waits for probe processes and returns their parsed one-line JSON reports.
+    static func reports(_ procs: [(Process, Pipe)]) throws -> [JSONValue] {
+        try procs.map { p, out in
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            return try StrictJSONParser.parse(Array(data).filter { $0 != 0x0A })
+        }
+    }
+
     /// Starts `binary args` and returns the process with its stdout pipe.
     static func start(_ binary: String, _ args: [String]) throws -> (Process, Pipe) {
         let p = Process()
