@@ -47,15 +47,54 @@ public struct ApprovalNeed: Sendable, Hashable {
 /// One line of a decision trace.
 public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     public enum Outcome: String, Sendable, Hashable { case pass, fail, skip, info }
-    /// The rule or section consulted (`commands.allow[3]`, `window`, `budget`).
-    public let rule: String
+
+    /// Why a command rule did not match. Kept structured so that skipping 50 rules costs
+    /// no string formatting; the text is rendered only when the trace is read.
+    enum SkipReason: Sendable, Hashable {
+        case otherName(invoked: String)
+        case notOnHost
+        case resolvesElsewhere(rule: String, request: String)
+        case argsDiffer([ArgPattern])
+    }
+
+    enum Payload: Sendable, Hashable {
+        case text(rule: String, detail: String)
+        case commandSkip(index: Int, program: String, SkipReason)
+    }
+
+    let payload: Payload
     public let outcome: Outcome
-    public let detail: String
 
     public init(_ rule: String, _ outcome: Outcome, _ detail: String) {
-        self.rule = rule
+        payload = .text(rule: rule, detail: detail)
         self.outcome = outcome
-        self.detail = detail
+    }
+
+    init(skipping index: Int, program: String, _ reason: SkipReason) {
+        payload = .commandSkip(index: index, program: program, reason)
+        outcome = .skip
+    }
+
+    /// The rule or section consulted (`commands.allow[3]`, `window`, `budget.executions`).
+    public var rule: String {
+        switch payload {
+        case .text(let rule, _): rule
+        case .commandSkip(let index, _, _): "commands.allow[\(index)]"
+        }
+    }
+
+    /// What the rule concluded, in words.
+    public var detail: String {
+        switch payload {
+        case .text(_, let detail): return detail
+        case .commandSkip(_, let program, let reason):
+            switch reason {
+            case .otherName(let invoked): return "`\(program)` is not `\(invoked)`"
+            case .notOnHost: return "`\(program)` is not an executable on this host"
+            case .resolvesElsewhere(let rule, let request): return "`\(program)` resolves to \(rule), the request to \(request)"
+            case .argsDiffer(let pats): return "arguments do not match [\(pats.map(\.description).joined(separator: ", "))]"
+            }
+        }
     }
 
     public var description: String { "\(outcome.rawValue): \(rule): \(detail)" }

@@ -159,23 +159,23 @@ struct Context {
         let rules = policy.commands.allow
         for i in rules.indices {
             let rule = rules[i]
-            let label = "commands.allow[\(rule.index)]"
-            if InlineCode.basename(rule.program) != invoked {
-                trace.append(TraceStep(label, .skip, "`\(rule.program)` is not `\(invoked)`"))
+            if !prepared.basenames[i].utf8.elementsEqual(invoked.utf8) {
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .otherName(invoked: invoked)))
                 continue
             }
             guard let real = prepared.programs[i] else {
-                trace.append(TraceStep(label, .skip, "`\(rule.program)` is not an executable on this host"))
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .notOnHost))
                 continue
             }
-            guard real == found.real else {
-                trace.append(TraceStep(label, .skip, "`\(rule.program)` resolves to \(real), the request to \(found.real)"))
+            guard real.utf8.elementsEqual(found.real.utf8) else {
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .resolvesElsewhere(rule: real, request: found.real)))
                 continue
             }
             if let pats = rule.args, !Self.argsMatch(pats, argv.dropFirst()) {
-                trace.append(TraceStep(label, .skip, "arguments do not match [\(pats.map(\.description).joined(separator: ", "))]"))
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .argsDiffer(pats)))
                 continue
             }
+            let label = "commands.allow[\(rule.index)]"
             matchedRule = rule
             pass(label, "`\(rule.program)\(rule.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? "")`\(rule.args == nil ? " (any arguments)" : "") allows \(found.real)")
             break
@@ -354,19 +354,20 @@ struct Context {
             pass("approvals", "no approval required")
         }
         guard let executable, let cwd else { return decision(.deny([Denial("policy.internal", "denied: incomplete evaluation")])) }
-        var executables = Set<String>()
+        // Keyed by bytes: Swift's String equality would merge NFC/NFD spellings of two
+        // different files.
+        var executables: [[UInt8]: String] = [Array(executable.utf8): executable]
         for p in prepared.programs.compactMap({ $0 }) {
             guard let n = NormalizedPath(p), readonlyTrees.contains(where: { n.isWithin($0.real) }),
                 !writableTrees.contains(where: { n.isWithin($0.real) }),
                 !policy.filesystem.deny.contains(where: { $0.matches(n) })
             else { continue }
-            executables.insert(p)
+            executables[Array(p.utf8)] = p
         }
-        executables.insert(executable)
         let confinement = Confinement(
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
             denyGlobs: policy.filesystem.deny, executable: executable, argv: request.argv,
-            executables: executables.sorted(), workingDirectory: host.resolveForAccess(cwd.description)?.description ?? cwd.description,
+            executables: executables.keys.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { executables[$0] }, workingDirectory: host.resolveForAccess(cwd.description)?.description ?? cwd.description,
             limits: limits, network: .none)
         return decision(.allow(confinement))
     }

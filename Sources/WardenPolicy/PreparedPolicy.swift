@@ -6,6 +6,8 @@ public struct PreparedPolicy: Sendable {
     public let host: any HostView
     /// Canonical path of each `commands.allow` rule's program (nil: not found / not executable).
     let programs: [String?]
+    /// Basename of each rule's program (compared byte for byte with the invoked name).
+    let basenames: [String]
     /// Absolute policy trees resolved (relative `./` trees are resolved per request).
     let absoluteReadonly: [(String, NormalizedPath?)]
     let absoluteWritable: [(String, NormalizedPath?)]
@@ -14,6 +16,7 @@ public struct PreparedPolicy: Sendable {
         self.policy = policy
         self.host = host
         programs = policy.commands.allow.map { PreparedPolicy.resolveProgram($0.program, host: host)?.real }
+        basenames = policy.commands.allow.map { InlineCode.basename($0.program) }
         absoluteReadonly = policy.filesystem.readonly.filter { $0.hasPrefix("/") }.map { ($0, host.resolveForAccess($0)) }
         absoluteWritable = policy.filesystem.writable.filter { $0.hasPrefix("/") }.map { ($0, host.resolveForAccess($0)) }
     }

@@ -55,6 +55,18 @@ import Testing
             let d = PolicyEngine.decide(Fixtures.request([name]), Fixtures.policy, DecisionState(), now: Fixtures.now, host: host)
             #expect(Fixtures.codes(d) == ["policy.command.not_allowed"], "\(name)")
         }
+        // NFC and NFD spellings are different files to the kernel and must not match each other.
+        var nfc = Fixtures.host
+        nfc.entries["/usr/bin/caf\u{E9}"] = .file(executable: true)
+        nfc.entries["/usr/bin/cafe\u{301}"] = .file(executable: true)
+        var p = Fixtures.policy
+        p.commands.allow = [CommandRule(program: "caf\u{E9}", args: nil, index: 1)]
+        let nfd = PolicyEngine.decide(Fixtures.request(["cafe\u{301}"]), p, DecisionState(), now: Fixtures.now, host: nfc)
+        #expect(Fixtures.codes(nfd) == ["policy.command.not_allowed"])
+        guard case .allow(let c) = PolicyEngine.decide(Fixtures.request(["caf\u{E9}"]), p, DecisionState(), now: Fixtures.now, host: nfc).verdict else {
+            Issue.record("NFC name should be allowed"); return
+        }
+        #expect(c.executables.map { Array($0.utf8) } == [Array("/usr/bin/caf\u{E9}".utf8)])
         // Not on the host at all: not found rather than a fuzzy match.
         #expect(Fixtures.codes(Fixtures.decide(["Git"])) == ["policy.command.not_found"])
         #expect(Fixtures.decide(["git"]).isAllowed)
