@@ -11,31 +11,33 @@ enum InlineCode {
         case multicall, env, wrapper
     }
 
+    /// Program basename (version suffix stripped) → family. A dictionary, not a `switch`
+    /// over strings, because this runs for every argv element of every decision.
+    static let families: [String: Family] = {
+        var t: [String: Family] = [:]
+        for n in ["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash", "posh", "rbash", "pdksh", "oksh", "lksh"] { t[n] = .shell }
+        for n in ["python", "pypy", "ipython"] { t[n] = .python }
+        for n in ["perl"] { t[n] = .perl }
+        for n in ["ruby", "irb", "jruby"] { t[n] = .ruby }
+        for n in ["node", "nodejs"] { t[n] = .node }
+        for n in ["deno", "bun"] { t[n] = .denoBun }
+        for n in ["php", "php-cli"] { t[n] = .php }
+        for n in ["awk", "gawk", "mawk", "nawk", "busybox-awk"] { t[n] = .awk }
+        for n in ["lua", "luajit"] { t[n] = .lua }
+        for n in ["tclsh", "wish", "expect"] { t[n] = .tcl }
+        for n in ["R", "Rscript"] { t[n] = .rlang }
+        for n in ["pwsh", "powershell"] { t[n] = .pwsh }
+        for n in ["busybox", "toybox"] { t[n] = .multicall }
+        for n in ["env"] { t[n] = .env }
+        for n in ["nice", "nohup", "timeout", "stdbuf", "setsid", "xargs", "time", "command", "exec", "ionice", "taskset", "chrt", "flock", "unshare", "nsenter", "sudo", "doas", "chroot", "watch", "strace", "ltrace", "firejail", "find", "parallel", "runuser", "su", "setpriv", "prlimit", "systemd-run", "script", "capsh", "unbuffer", "catchsegv"] { t[n] = .wrapper }
+        return t
+    }()
+
     /// The family of a program basename, or nil for ordinary programs.
     static func family(_ name: String) -> Family? {
         var base = Substring(name)
         while let last = base.last, last.isASCII, last.isNumber || last == "." || last == "-" { base = base.dropLast() }
-        switch base {
-        case "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash", "posh", "rbash", "pdksh", "oksh", "lksh": return .shell
-        case "python", "pypy", "ipython": return .python
-        case "perl": return .perl
-        case "ruby", "irb", "jruby": return .ruby
-        case "node", "nodejs": return .node
-        case "deno", "bun": return .denoBun
-        case "php", "php-cli": return .php
-        case "awk", "gawk", "mawk", "nawk", "busybox-awk": return .awk
-        case "lua", "luajit": return .lua
-        case "tclsh", "wish", "expect": return .tcl
-        case "R", "Rscript": return .rlang
-        case "pwsh", "powershell": return .pwsh
-        case "busybox", "toybox": return .multicall
-        case "env": return .env
-        case "nice", "nohup", "timeout", "stdbuf", "setsid", "xargs", "time", "command", "exec", "ionice", "taskset",
-            "chrt", "flock", "unshare", "nsenter", "sudo", "doas", "chroot", "watch", "strace", "ltrace", "firejail",
-            "find", "parallel", "runuser", "su", "setpriv", "prlimit", "systemd-run", "script", "capsh", "unbuffer", "catchsegv":
-            return .wrapper
-        default: return nil
-        }
+        return families[String(base)]
     }
 
     static func basename(_ s: String) -> String {

@@ -124,17 +124,17 @@ struct Context {
                 let real: NormalizedPath?
                 if t.hasPrefix("/") {
                     lexical = NormalizedPath(t)
-                    real = preIndex < pre.count ? pre[preIndex].1 : nil
+                    real = preIndex < pre.count ? pre[preIndex].1 : nil  // nil when missing
                     preIndex += 1
                 } else {
                     lexical = NormalizedPath(String(t.dropFirst(t == "." ? 1 : 2)), relativeTo: cwd)
-                    real = lexical.flatMap { host.resolveForAccess($0.description) }
+                    real = lexical.flatMap { host.realPath($0.description) }.flatMap { NormalizedPath($0) }
                 }
-                guard let lexical, let real, host.realPath(real.description) != nil else {
+                guard let lexical, let real else {
                     info(rule, "\(t) does not exist; not mounted")
                     continue
                 }
-                if let g = policy.filesystem.deny.first(where: { $0.matches(lexical) || $0.matches(real) }) {
+                if let g = PathGlob.firstMatch(policy.filesystem.deny, lexical, real) {
                     fail(rule, "policy.path.tree_denied", "tree \(t) is covered by deny glob \(g.pattern)")
                     continue
                 }
@@ -205,7 +205,7 @@ struct Context {
             fail("commands", "policy.command.outside_trees", "\(found.real) is not inside any filesystem.readonly tree")
             return
         }
-        if let g = policy.filesystem.deny.first(where: { $0.matches(real) }) {
+        if let g = PathGlob.firstMatch(policy.filesystem.deny, real) {
             fail("commands", "policy.path.denied", "\(found.real) matches deny glob \(g.pattern)")
             return
         }
@@ -247,7 +247,7 @@ struct Context {
                 fail(rule, "policy.path.invalid", "path \"\(access.path.prefix(200))\" is not a valid path")
                 continue
             }
-            if let g = policy.filesystem.deny.first(where: { $0.matches(lexical) || $0.matches(real) }) {
+            if let g = PathGlob.firstMatch(policy.filesystem.deny, lexical, real) {
                 fail(rule, "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
                 continue
             }
@@ -354,20 +354,15 @@ struct Context {
             pass("approvals", "no approval required")
         }
         guard let executable, let cwd else { return decision(.deny([Denial("policy.internal", "denied: incomplete evaluation")])) }
-        // Keyed by bytes: Swift's String equality would merge NFC/NFD spellings of two
-        // different files.
-        var executables: [[UInt8]: String] = [Array(executable.utf8): executable]
-        for p in prepared.programs.compactMap({ $0 }) {
-            guard let n = NormalizedPath(p), readonlyTrees.contains(where: { n.isWithin($0.real) }),
-                !writableTrees.contains(where: { n.isWithin($0.real) }),
-                !policy.filesystem.deny.contains(where: { $0.matches(n) })
-            else { continue }
-            executables[Array(p.utf8)] = p
-        }
+        // Candidates are deduplicated and sorted once, in PreparedPolicy; per request only
+        // the trees (which may be relative to the working directory) filter them.
+        let executables = prepared.allowedPrograms.filter { p in
+            readonlyTrees.contains(where: { p.1.isWithin($0.real) }) && !writableTrees.contains(where: { p.1.isWithin($0.real) })
+        }.map(\.0)
         let confinement = Confinement(
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
             denyGlobs: policy.filesystem.deny, executable: executable, argv: request.argv,
-            executables: executables.keys.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { executables[$0] }, workingDirectory: host.resolveForAccess(cwd.description)?.description ?? cwd.description,
+            executables: executables, workingDirectory: host.resolveForAccess(cwd.description)?.description ?? cwd.description,
             limits: limits, network: .none)
         return decision(.allow(confinement))
     }

@@ -8,7 +8,12 @@ public struct PreparedPolicy: Sendable {
     let programs: [String?]
     /// Basename of each rule's program (compared byte for byte with the invoked name).
     let basenames: [String]
-    /// Absolute policy trees resolved (relative `./` trees are resolved per request).
+    /// Canonical paths of the allowed programs that no deny glob covers, deduplicated and
+    /// sorted by bytes (the candidates for the Landlock execute allowlist; trees are applied
+    /// per request). Bytes, not `String` equality, which would merge NFC/NFD spellings.
+    let allowedPrograms: [(String, NormalizedPath)]
+    /// Absolute policy trees, canonical; nil when the tree does not exist (relative `./`
+    /// trees are resolved per request).
     let absoluteReadonly: [(String, NormalizedPath?)]
     let absoluteWritable: [(String, NormalizedPath?)]
 
@@ -17,8 +22,14 @@ public struct PreparedPolicy: Sendable {
         self.host = host
         programs = policy.commands.allow.map { PreparedPolicy.resolveProgram($0.program, host: host)?.real }
         basenames = policy.commands.allow.map { InlineCode.basename($0.program) }
-        absoluteReadonly = policy.filesystem.readonly.filter { $0.hasPrefix("/") }.map { ($0, host.resolveForAccess($0)) }
-        absoluteWritable = policy.filesystem.writable.filter { $0.hasPrefix("/") }.map { ($0, host.resolveForAccess($0)) }
+        var unique: [[UInt8]: (String, NormalizedPath)] = [:]
+        for case let p? in programs {
+            guard let n = NormalizedPath(p), PathGlob.firstMatch(policy.filesystem.deny, n) == nil else { continue }
+            unique[Array(p.utf8)] = (p, n)
+        }
+        allowedPrograms = unique.keys.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { unique[$0] }
+        absoluteReadonly = policy.filesystem.readonly.filter { $0.hasPrefix("/") }.map { ($0, host.realPath($0).flatMap { NormalizedPath($0) }) }
+        absoluteWritable = policy.filesystem.writable.filter { $0.hasPrefix("/") }.map { ($0, host.realPath($0).flatMap { NormalizedPath($0) }) }
     }
 
     /// Resolves a program name or path: a bare name is searched in the host PATH (first

@@ -40,7 +40,10 @@ let allowReq = ExecutionRequest(tenant: "acme", argv: ["python3", "-m", "pytest"
                                 paths: [.init("src/main.py"), .init("out/report.xml", write: true)])
 let denyReq = ExecutionRequest(tenant: "acme", argv: ["git", "push"], workingDirectory: "/work/ws")
 
+let only = CommandLine.arguments.dropFirst().first  // optional substring filter, for profiling
+
 func measure(_ name: String, iterations: Int = 50_000, _ body: () -> Bool) {
+    if let only, !name.contains(only) { return }
     var samples = [UInt64]()
     samples.reserveCapacity(iterations)
     var ok = 0
