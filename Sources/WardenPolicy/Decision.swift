@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of `PolicyEngine.decide`.
 public struct Decision: Sendable, Hashable {
     public enum Verdict: Sendable, Hashable {
@@ -60,6 +62,7 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     enum Payload: Sendable, Hashable {
         case text(rule: String, detail: String)
         case commandSkip(index: Int, program: String, SkipReason)
+        case insideWindow(now: Date, notBefore: Date?, notAfter: Date?)
     }
 
     let payload: Payload
@@ -68,6 +71,11 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     public init(_ rule: String, _ outcome: Outcome, _ detail: String) {
         payload = .text(rule: rule, detail: detail)
         self.outcome = outcome
+    }
+
+    init(insideWindow now: Date, _ notBefore: Date?, _ notAfter: Date?) {
+        payload = .insideWindow(now: now, notBefore: notBefore, notAfter: notAfter)
+        outcome = .pass
     }
 
     init(skipping index: Int, program: String, _ reason: SkipReason) {
@@ -80,6 +88,7 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
         switch payload {
         case .text(let rule, _): rule
         case .commandSkip(let index, _, _): "commands.allow[\(index)]"
+        case .insideWindow: "window"
         }
     }
 
@@ -87,6 +96,8 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     public var detail: String {
         switch payload {
         case .text(_, let detail): return detail
+        case .insideWindow(let now, let nb, let na):
+            return "now \(RFC3339.format(now)) is inside [\(nb.map(RFC3339.format) ?? "-∞"), \(na.map(RFC3339.format) ?? "+∞"))"
         case .commandSkip(_, let program, let reason):
             switch reason {
             case .otherName(let invoked): return "`\(program)` is not `\(invoked)`"

@@ -35,14 +35,22 @@ enum InlineCode {
 
     /// The family of a program basename, or nil for ordinary programs.
     static func family(_ name: String) -> Family? {
-        var base = Substring(name)
-        while let last = base.last, last.isASCII, last.isNumber || last == "." || last == "-" { base = base.dropLast() }
-        return families[String(base)]
+        // Strip a version suffix (`python3.12`, `php8.2`, `lua-5.4`) byte-wise.
+        let u = name.utf8
+        var end = u.endIndex
+        while end > u.startIndex {
+            let b = u[u.index(before: end)]
+            guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") else { break }
+            end = u.index(before: end)
+        }
+        if end == u.endIndex { return families[name] }
+        return families[String(decoding: u[..<end], as: UTF8.self)]
     }
 
     static func basename(_ s: String) -> String {
-        guard let slash = s.lastIndex(of: "/") else { return s }
-        return String(s[s.index(after: slash)...])
+        let u = s.utf8
+        guard let slash = u.lastIndex(of: UInt8(ascii: "/")) else { return s }
+        return String(decoding: u[u.index(after: slash)...], as: UTF8.self)
     }
 
     /// A reason when `argv` runs inline code; `names` are extra names of argv[0]'s program

@@ -96,7 +96,7 @@ struct Context {
         } else if w.notBefore == nil && w.notAfter == nil {
             pass("window", "no time window set")
         } else {
-            pass("window", "now \(RFC3339.format(now)) is inside the window")
+            trace.append(TraceStep(insideWindow: now, w.notBefore, w.notAfter))
         }
         if let start = state.sessionStartedAt {
             let age = now.timeIntervalSince(start)
@@ -115,35 +115,33 @@ struct Context {
 
     mutating func checkTrees() {
         guard let cwd else { return }
-        func resolve(_ list: [String], _ pre: [(String, NormalizedPath?)], _ key: String) -> [(NormalizedPath, NormalizedPath)] {
-            var out: [(NormalizedPath, NormalizedPath)] = []
-            var preIndex = 0
-            for (i, t) in list.enumerated() {
-                let rule = "filesystem.\(key)[\(i)]"
-                let lexical: NormalizedPath?
-                let real: NormalizedPath?
-                if t.hasPrefix("/") {
-                    lexical = NormalizedPath(t)
-                    real = preIndex < pre.count ? pre[preIndex].1 : nil  // nil when missing
-                    preIndex += 1
-                } else {
-                    lexical = NormalizedPath(String(t.dropFirst(t == "." ? 1 : 2)), relativeTo: cwd)
-                    real = lexical.flatMap { host.realPath($0.description) }.flatMap { NormalizedPath($0) }
-                }
-                guard let lexical, let real else {
-                    info(rule, "\(t) does not exist; not mounted")
-                    continue
-                }
-                if let g = PathGlob.firstMatch(policy.filesystem.deny, lexical, real) {
-                    fail(rule, "policy.path.tree_denied", "tree \(t) is covered by deny glob \(g.pattern)")
-                    continue
-                }
-                out.append((lexical, real))
+        readonlyTrees = trees(policy.filesystem.readonly, prepared.absoluteReadonly, "readonly", cwd)
+        writableTrees = trees(policy.filesystem.writable, prepared.absoluteWritable, "writable", cwd)
+    }
+
+    /// The existing, non-denied trees: absolute ones as prepared, `./` ones resolved now.
+    mutating func trees(_ list: [String], _ prepared: [PreparedPolicy.Tree], _ key: String, _ cwd: NormalizedPath) -> [(lexical: NormalizedPath, real: NormalizedPath)] {
+        var out: [(lexical: NormalizedPath, real: NormalizedPath)] = []
+        var next = 0
+        for (i, t) in list.enumerated() {
+            var tree: PreparedPolicy.Tree
+            if t.utf8.first == UInt8(ascii: "/"), next < prepared.count {
+                tree = prepared[next]
+                next += 1
+            } else {
+                tree = PreparedPolicy.Tree(String(t.dropFirst(t == "." ? 1 : 2)), relativeTo: cwd, host: host, deny: policy.filesystem.deny)
             }
-            return out
+            guard let lexical = tree.lexical, let real = tree.real else {
+                info("filesystem.\(key)[\(i)]", "\(t) does not exist; not mounted")
+                continue
+            }
+            if let g = tree.deniedBy {
+                fail("filesystem.\(key)[\(i)]", "policy.path.tree_denied", "tree \(t) is covered by deny glob \(g.pattern)")
+                continue
+            }
+            out.append((lexical, real))
         }
-        readonlyTrees = resolve(policy.filesystem.readonly, prepared.absoluteReadonly, "readonly").map { (lexical: $0.0, real: $0.1) }
-        writableTrees = resolve(policy.filesystem.writable, prepared.absoluteWritable, "writable").map { (lexical: $0.0, real: $0.1) }
+        return out
     }
 
     // MARK: commands

@@ -14,8 +14,22 @@ public struct PreparedPolicy: Sendable {
     let allowedPrograms: [(String, NormalizedPath)]
     /// Absolute policy trees, canonical; nil when the tree does not exist (relative `./`
     /// trees are resolved per request).
-    let absoluteReadonly: [(String, NormalizedPath?)]
-    let absoluteWritable: [(String, NormalizedPath?)]
+    let absoluteReadonly: [Tree]
+    let absoluteWritable: [Tree]
+
+    /// A filesystem tree in lexical and canonical form (nil when missing), with the deny
+    /// glob that covers it, if any.
+    struct Tree: Sendable {
+        let lexical: NormalizedPath?
+        let real: NormalizedPath?
+        let deniedBy: PathGlob?
+
+        init(_ path: String, relativeTo base: NormalizedPath?, host: any HostView, deny: [PathGlob]) {
+            lexical = base.map { NormalizedPath(path, relativeTo: $0) } ?? NormalizedPath(path)
+            real = lexical.flatMap { host.realPath($0.description) }.flatMap { NormalizedPath($0) }
+            if let lexical, let real { deniedBy = PathGlob.firstMatch(deny, lexical, real) } else { deniedBy = nil }
+        }
+    }
 
     public init(_ policy: Policy, host: any HostView) {
         self.policy = policy
@@ -28,17 +42,18 @@ public struct PreparedPolicy: Sendable {
             unique[Array(p.utf8)] = (p, n)
         }
         allowedPrograms = unique.keys.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { unique[$0] }
-        absoluteReadonly = policy.filesystem.readonly.filter { $0.hasPrefix("/") }.map { ($0, host.realPath($0).flatMap { NormalizedPath($0) }) }
-        absoluteWritable = policy.filesystem.writable.filter { $0.hasPrefix("/") }.map { ($0, host.realPath($0).flatMap { NormalizedPath($0) }) }
+        let deny = policy.filesystem.deny
+        absoluteReadonly = policy.filesystem.readonly.filter { $0.hasPrefix("/") }.map { Tree($0, relativeTo: nil, host: host, deny: deny) }
+        absoluteWritable = policy.filesystem.writable.filter { $0.hasPrefix("/") }.map { Tree($0, relativeTo: nil, host: host, deny: deny) }
     }
 
     /// Resolves a program name or path: a bare name is searched in the host PATH (first
     /// executable hit wins, as execvp does); a path is taken as is. Returns the path found
     /// and its canonical form; nil when nothing executable is there.
     static func resolveProgram(_ program: String, host: any HostView, cwd: String? = nil) -> (found: String, real: String)? {
-        if program.contains("/") {
+        if program.utf8.contains(UInt8(ascii: "/")) {
             var path = program
-            if !program.hasPrefix("/") {
+            if program.utf8.first != UInt8(ascii: "/") {
                 guard let cwd else { return nil }
                 path = cwd + "/" + program
             }

@@ -38,6 +38,7 @@ let now = RFC3339.parse("2026-06-01T00:00:00Z")!
 let state = DecisionState(executionsUsed: 10, cpuSecondsUsed: 100)
 let allowReq = ExecutionRequest(tenant: "acme", argv: ["python3", "-m", "pytest", "tests", "-q"], workingDirectory: "/work/ws",
                                 paths: [.init("src/main.py"), .init("out/report.xml", write: true)])
+let allowNoPaths = ExecutionRequest(tenant: "acme", argv: ["python3", "-m", "pytest", "tests", "-q"], workingDirectory: "/work/ws")
 let denyReq = ExecutionRequest(tenant: "acme", argv: ["git", "push"], workingDirectory: "/work/ws")
 
 let only = CommandLine.arguments.dropFirst().first  // optional substring filter, for profiling
@@ -61,6 +62,9 @@ func measure(_ name: String, iterations: Int = 50_000, _ body: () -> Bool) {
 print("decide() on a 50-rule policy (StaticHostView, no syscalls)")
 measure("allow: structured rule 50, 2 paths, 3 deny globs") {
     PolicyEngine.decide(allowReq, prepared, state, now: now).isAllowed
+}
+measure("allow: structured rule 50, no named paths") {
+    PolicyEngine.decide(allowNoPaths, prepared, state, now: now).isAllowed
 }
 measure("deny: argv mismatch on rule 49, no rule matches") {
     !PolicyEngine.decide(denyReq, prepared, state, now: now).isAllowed
