@@ -69,7 +69,19 @@ enum InlineCode {
     /// Any later argument naming an interpreter directly followed by its inline flag
     /// (`... sh -c ...`), whatever program comes first: catches wrappers not listed above.
     static func scanEmbedded(_ argv: [String]) -> String? {
-        for i in argv.indices.dropFirst() {
+        if let r = scanWords(argv, from: 1) { return r }
+        // Command strings hidden inside one argument (`git -c core.pager='sh -c id'`,
+        // `--rsh=bash -c x`): split on spaces, quotes and `=` and scan the words too.
+        for (i, a) in argv.enumerated().dropFirst() where a.utf8.contains(UInt8(ascii: " ")) || a.utf8.contains(UInt8(ascii: "\t")) {
+            let words = a.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" || $0 == "'" || $0 == "\"" || $0 == ";" || $0 == "|" || $0 == "&" || $0 == "(" || $0 == "`" })
+                .map(String.init)
+            if let r = scanWords(words, from: 0) { return "\(r) inside argument \(i)" }
+        }
+        return nil
+    }
+
+    private static func scanWords(_ argv: [String], from start: Int) -> String? {
+        for i in argv.indices.dropFirst(start) {
             let b = basename(argv[i])
             guard let fam = family(b), i + 1 < argv.count else { continue }
             let flag = argv[i + 1]

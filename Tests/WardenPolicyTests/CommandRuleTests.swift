@@ -120,7 +120,8 @@ import Testing
             ["awk", "BEGIN{system(\"id\")}"], ["awk", "-F:", "{print}", "/etc/passwd"],
             ["timeout", "5", "sh", "-c", "id"], ["find", ".", "-exec", "sh", "-c", "id", ";"], ["xargs", "bash", "-c", "id"],
             ["sh"], ["bash", "-s"], ["sh", "-i"],
-            ["git", "log", "sh", "-c", "x"],
+            ["git", "log", "sh", "-c", "x"], ["git", "-c", "core.pager=sh -c 'id'", "log"], ["git", "-c", "core.sshCommand=/bin/bash -c id", "fetch"],
+            ["env", "-S", "python3 -c 'print(1)'"], ["busybox", "env", "sh", "-c", "id"], ["bash", "-o", "posix", "-c", "id"],
         ]
         for argv in attacks {
             let d = Fixtures.decide(argv, policy: p)
@@ -130,7 +131,8 @@ import Testing
         let allowed: [[String]] = [
             ["sh", "src/build.sh"], ["/bin/sh", "src/build.sh", "-c"], ["python3", "src/main.py", "-c", "x"], ["python3", "-m", "pytest"],
             ["perl", "src/x.pl"], ["awk", "-f", "src/prog.awk", "data"], ["env", "FOO=1", "git", "status"], ["busybox", "ls"],
-            ["timeout", "5", "git", "status"], ["node", "src/app.js"],
+            ["timeout", "5", "git", "status"], ["node", "src/app.js"], ["git", "commit", "-m", "fix the sh build"],
+            ["python3", "-mpytest", "-q"], ["python3", "--", "-c"],
         ]
         for argv in allowed {
             let d = Fixtures.decide(argv, policy: p)
