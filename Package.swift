@@ -44,6 +44,10 @@ let package = Package(
             "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
+        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust"]),
+        // Admission benchmarks (scripts/bench-trust.sh, docs/BENCHMARKS.md).
+        .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenTrustTests", dependencies: [
             "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),

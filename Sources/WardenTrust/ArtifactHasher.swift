@@ -31,7 +31,7 @@ public enum ArtifactHasher {
             let n = read(fd, buffer.baseAddress, bufferSize)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .usage("artifact.unreadable", "\(path): read failed: \(String(cString: strerror(errno)))")
+                throw .usage("artifact.read_failed", "\(path): read failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
