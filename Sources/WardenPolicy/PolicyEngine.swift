@@ -35,6 +35,7 @@ struct Context {
     var readonlyTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
     var writableTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
     var limits = ResourceLimits.defaults
+    var realCwd: NormalizedPath?
 
     init(request: ExecutionRequest, prepared: PreparedPolicy, state: DecisionState, now: Date) {
         self.request = request
@@ -245,6 +246,7 @@ struct Context {
                 fail(rule, "policy.path.invalid", "path \"\(access.path.prefix(200))\" is not a valid path")
                 continue
             }
+            if n == 0 { realCwd = real }
             if let g = PathGlob.firstMatch(policy.filesystem.deny, lexical, real) {
                 fail(rule, "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
                 continue
@@ -354,13 +356,11 @@ struct Context {
         guard let executable, let cwd else { return decision(.deny([Denial("policy.internal", "denied: incomplete evaluation")])) }
         // Candidates are deduplicated and sorted once, in PreparedPolicy; per request only
         // the trees (which may be relative to the working directory) filter them.
-        let executables = prepared.allowedPrograms.filter { p in
-            readonlyTrees.contains(where: { p.1.isWithin($0.real) }) && !writableTrees.contains(where: { p.1.isWithin($0.real) })
-        }.map(\.0)
+        let executables = prepared.fixedExecutables ?? PreparedPolicy.executables(prepared.allowedPrograms, readonly: readonlyTrees.map(\.real), writable: writableTrees.map(\.real))
         let confinement = Confinement(
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
             denyGlobs: policy.filesystem.deny, executable: executable, argv: request.argv,
-            executables: executables, workingDirectory: host.resolveForAccess(cwd.description)?.description ?? cwd.description,
+            executables: executables, workingDirectory: (realCwd ?? cwd).description,
             limits: limits, network: .none)
         return decision(.allow(confinement))
     }

@@ -16,6 +16,14 @@ public struct PreparedPolicy: Sendable {
     /// trees are resolved per request).
     let absoluteReadonly: [Tree]
     let absoluteWritable: [Tree]
+    /// The execute allowlist when every tree is absolute (then it is the same for every
+    /// request); nil when `./` trees make it depend on the working directory.
+    let fixedExecutables: [String]?
+
+    /// Candidates inside a read-only tree and outside every writable tree.
+    static func executables(_ candidates: [(String, NormalizedPath)], readonly: [NormalizedPath], writable: [NormalizedPath]) -> [String] {
+        candidates.filter { p in readonly.contains(where: { p.1.isWithin($0) }) && !writable.contains(where: { p.1.isWithin($0) }) }.map(\.0)
+    }
 
     /// A filesystem tree in lexical and canonical form (nil when missing), with the deny
     /// glob that covers it, if any.
@@ -45,6 +53,12 @@ public struct PreparedPolicy: Sendable {
         let deny = policy.filesystem.deny
         absoluteReadonly = policy.filesystem.readonly.filter { $0.hasPrefix("/") }.map { Tree($0, relativeTo: nil, host: host, deny: deny) }
         absoluteWritable = policy.filesystem.writable.filter { $0.hasPrefix("/") }.map { Tree($0, relativeTo: nil, host: host, deny: deny) }
+        if absoluteReadonly.count == policy.filesystem.readonly.count && absoluteWritable.count == policy.filesystem.writable.count {
+            func usable(_ trees: [Tree]) -> [NormalizedPath] { trees.compactMap { $0.deniedBy == nil ? $0.real : nil } }
+            fixedExecutables = Self.executables(allowedPrograms, readonly: usable(absoluteReadonly), writable: usable(absoluteWritable))
+        } else {
+            fixedExecutables = nil
+        }
     }
 
     /// Resolves a program name or path: a bare name is searched in the host PATH (first
