@@ -126,9 +126,11 @@ public struct Confinement: Sendable, Hashable {
     public var executable: String
     /// The argv passed to it (argv[0] as the request gave it, for multi-call binaries).
     public var argv: [String]
-    /// Canonical paths the run may execute (Landlock execute allowlist): every program the
-    /// policy allows that exists under a read-only tree. The sandbox must add the ELF
-    /// interpreter (ld.so) itself.
+    /// Canonical paths the run may execute (Landlock execute allowlist), sorted by bytes:
+    /// the request's own program plus every program the policy allows with any arguments
+    /// that lies under a read-only tree (programs allowed only by structured argv rules are
+    /// not executable by children, since the kernel cannot check argv). The sandbox must add
+    /// the ELF interpreter (ld.so) itself.
     public var executables: [String]
     /// Working directory (canonical).
     public var workingDirectory: String

@@ -356,7 +356,11 @@ struct Context {
         guard let executable, let cwd else { return decision(.deny([Denial("policy.internal", "denied: incomplete evaluation")])) }
         // Candidates are deduplicated and sorted once, in PreparedPolicy; per request only
         // the trees (which may be relative to the working directory) filter them.
-        let executables = prepared.fixedExecutables ?? PreparedPolicy.executables(prepared.allowedPrograms, readonly: readonlyTrees.map(\.real), writable: writableTrees.map(\.real))
+        var executables = prepared.fixedExecutables ?? PreparedPolicy.executables(prepared.allowedPrograms, readonly: readonlyTrees.map(\.real), writable: writableTrees.map(\.real))
+        // The request's own program, kept in byte order.
+        let key = Array(executable.utf8)
+        let at = executables.firstIndex { !$0.utf8.lexicographicallyPrecedes(key) } ?? executables.endIndex
+        if at == executables.endIndex || !executables[at].utf8.elementsEqual(key) { executables.insert(executable, at: at) }
         let confinement = Confinement(
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
             denyGlobs: policy.filesystem.deny, executable: executable, argv: request.argv,

@@ -8,7 +8,7 @@ public struct PreparedPolicy: Sendable {
     let programs: [String?]
     /// Basename of each rule's program (compared byte for byte with the invoked name).
     let basenames: [String]
-    /// Canonical paths of the allowed programs that no deny glob covers, deduplicated and
+    /// Canonical paths of the programs allowed with any arguments that no deny glob covers, deduplicated and
     /// sorted by bytes (the candidates for the Landlock execute allowlist; trees are applied
     /// per request). Bytes, not `String` equality, which would merge NFC/NFD spellings.
     let allowedPrograms: [(String, NormalizedPath)]
@@ -44,8 +44,12 @@ public struct PreparedPolicy: Sendable {
         self.host = host
         programs = policy.commands.allow.map { PreparedPolicy.resolveProgram($0.program, host: host)?.real }
         basenames = policy.commands.allow.map { InlineCode.basename($0.program) }
+        // Only rules that allow any arguments feed the execute allowlist: the kernel cannot
+        // see argv, so a structured rule's program is executable only as the request's own
+        // program (added per decision), never by the tool's children.
         var unique: [[UInt8]: (String, NormalizedPath)] = [:]
-        for case let p? in programs {
+        for (rule, program) in zip(policy.commands.allow, programs) where rule.args == nil {
+            guard let p = program else { continue }
             guard let n = NormalizedPath(p), PathGlob.firstMatch(policy.filesystem.deny, n) == nil else { continue }
             unique[Array(p.utf8)] = (p, n)
         }

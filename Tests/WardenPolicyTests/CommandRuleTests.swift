@@ -11,8 +11,14 @@ import Testing
         #expect(c.readonly == ["/usr", "/etc/ssl"])
         #expect(c.writable == ["/work/ws"])
         #expect(c.executables.contains("/usr/bin/git"))
-        #expect(c.executables.contains("/usr/bin/python3.11"))  // symlink resolved: what Landlock sees
-        #expect(!c.executables.contains("/usr/bin/python3"))
+        // Only programs allowed with any arguments; canonical paths, sorted.
+        #expect(c.executables == ["/usr/bin/busybox", "/usr/bin/env", "/usr/bin/git", "/usr/bin/ls", "/usr/bin/perl", "/usr/bin/timeout"])
+        // A structured-rule program is executable only as the request's own program,
+        // by its canonical path (the symlink resolved: what Landlock sees).
+        guard case .allow(let py) = Fixtures.decide(["python3", "-m", "pytest", "t"]).verdict else { Issue.record("expected allow"); return }
+        #expect(py.executable == "/usr/bin/python3.11")
+        #expect(py.executables.contains("/usr/bin/python3.11") && !py.executables.contains("/usr/bin/python3"))
+        #expect(py.executables == py.executables.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         #expect(c.limits.wallSeconds == 30)
         #expect(c.network == .none)
         #expect(d.trace.contains { $0.rule == "commands.allow[1]" && $0.outcome == .pass })
