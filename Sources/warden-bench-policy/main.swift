@@ -41,7 +41,7 @@ let allowReq = ExecutionRequest(tenant: "acme", argv: ["python3", "-m", "pytest"
 let allowNoPaths = ExecutionRequest(tenant: "acme", argv: ["python3", "-m", "pytest", "tests", "-q"], workingDirectory: "/work/ws")
 let denyReq = ExecutionRequest(tenant: "acme", argv: ["git", "push"], workingDirectory: "/work/ws")
 
-let only = CommandLine.arguments.dropFirst().first  // optional substring filter, for profiling
+let only = CommandLine.arguments.dropFirst().first  // optional substring filter, for profiling ("mask" runs only the masker)
 
 func measure(_ name: String, iterations: Int = 50_000, _ body: () -> Bool) {
     if let only, !name.contains(only) { return }
@@ -83,4 +83,16 @@ let livePrepared = PreparedPolicy(livePolicy, host: liveHost)
 let liveReq = ExecutionRequest(tenant: "acme", argv: ["ls", "-l"], workingDirectory: "/usr", paths: [.init("/usr/lib")])
 measure("allow on the live filesystem (realpath/stat syscalls)", iterations: 10_000) {
     PolicyEngine.decide(liveReq, livePrepared, DecisionState(), now: now).isAllowed
+}
+
+// `warden-bench-policy mask DIR...`: time DenyGlobMasker over real trees (one walk each run).
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "mask" {
+    let dirs = Array(CommandLine.arguments.dropFirst(2))
+    let globs = try! ["**/.ssh/**", "**/.env", "**/.aws/**"].map { try PathGlob($0) }
+    for run in 1...3 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let found = try! DenyGlobMasker.expand(globs, under: dirs)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        print(String(format: "mask run %d: %d matches under %@ in %.1f ms", run, found.count, dirs.joined(separator: " ") as NSString, ms))
+    }
 }
