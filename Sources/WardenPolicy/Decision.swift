@@ -122,6 +122,9 @@ public struct Confinement: Sendable, Hashable {
     /// Deny globs to mask: expand with `DenyGlobMasker.expand` when the sandbox starts and
     /// hide every existing match (read/write/exec denied).
     public var denyGlobs: [PathGlob]
+    /// Existing paths matching `denyGlobs` inside the trees, to be masked. Empty from the pure
+    /// `decide`; filled by `PolicyGate.authorize` (via `DenyGlobMasker`) before admitting.
+    public var maskedPaths: [String] = []
     /// The program to execute: the PATH-resolved path with every symlink resolved.
     public var executable: String
     /// The argv passed to it (argv[0] as the request gave it, for multi-call binaries).

@@ -363,7 +363,7 @@ struct Context {
         if at == executables.endIndex || !executables[at].utf8.elementsEqual(key) { executables.insert(executable, at: at) }
         let confinement = Confinement(
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
-            denyGlobs: policy.filesystem.deny, executable: executable, argv: request.argv,
+            denyGlobs: policy.filesystem.deny, maskedPaths: [], executable: executable, argv: request.argv,
             executables: executables, workingDirectory: (realCwd ?? cwd).description,
             limits: limits, network: .none)
         return decision(.allow(confinement))
