@@ -63,6 +63,22 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
         case text(rule: String, detail: String)
         case commandSkip(index: Int, program: String, SkipReason)
         case insideWindow(now: Date, notBefore: Date?, notAfter: Date?)
+        /// Passing steps whose text is only needed when someone reads the trace.
+        case passed(Passed)
+    }
+
+    enum Passed: Sendable, Hashable {
+        case sessionNew(String)
+        case sessionAge(String, age: Int, max: Int64)
+        case rule(CommandRule, allows: String)
+        case path(label: Int, write: Bool, path: String, real: NormalizedPath)
+        case budget(rule: String, used: Int64, of: Int64, reserving: Int64?)
+        case exposure(ExposureLabels)
+    }
+
+    init(_ passed: Passed) {
+        payload = .passed(passed)
+        outcome = .pass
     }
 
     let payload: Payload
@@ -89,6 +105,14 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
         case .text(let rule, _): rule
         case .commandSkip(let index, _, _): "commands.allow[\(index)]"
         case .insideWindow: "window"
+        case .passed(let p):
+            switch p {
+            case .sessionNew, .sessionAge: "window.max_session_seconds"
+            case .rule(let r, _): "commands.allow[\(r.index)]"
+            case .path(let n, _, _, _): n == 0 ? "filesystem (working directory)" : "filesystem (path \(n))"
+            case .budget(let rule, _, _, _): rule
+            case .exposure: "exposure"
+            }
         }
     }
 
@@ -96,6 +120,18 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     public var detail: String {
         switch payload {
         case .text(_, let detail): return detail
+        case .passed(let p):
+            switch p {
+            case .sessionNew(let id): return "session \(id) starts with this run"
+            case .sessionAge(let id, let age, let max): return "session \(id) is \(age)s old (max \(max)s)"
+            case .rule(let r, let real):
+                let args = r.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? ""
+                return "`\(r.program)\(args)`\(r.args == nil ? " (any arguments)" : "") allows \(real)"
+            case .path(_, let write, let path, let real): return "\(write ? "write" : "read") \(path) → \(real)"
+            case .budget(_, let used, let of, let reserving):
+                return "\(used) of \(of) used" + (reserving.map { "; reserving \($0)" } ?? "")
+            case .exposure(let l): return "session labels [\(l.names.joined(separator: ", "))] do not complete the trifecta"
+            }
         case .insideWindow(let now, let nb, let na):
             return "now \(RFC3339.format(now)) is inside [\(nb.map(RFC3339.format) ?? "-∞"), \(na.map(RFC3339.format) ?? "+∞"))"
         case .commandSkip(_, let program, let reason):

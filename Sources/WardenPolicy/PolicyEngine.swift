@@ -105,10 +105,10 @@ struct Context {
                 fail("window.max_session_seconds", "policy.session.expired",
                      "session \(request.sessionID) started \(Int(age))s ago; the maximum is \(w.maxSessionSeconds)s")
             } else {
-                pass("window.max_session_seconds", "session \(request.sessionID) is \(Int(max(0, age)))s old (max \(w.maxSessionSeconds)s)")
+                trace.append(TraceStep(.sessionAge(request.sessionID, age: Int(max(0, age)), max: w.maxSessionSeconds)))
             }
         } else {
-            pass("window.max_session_seconds", "session \(request.sessionID) starts with this run")
+            trace.append(TraceStep(.sessionNew(request.sessionID)))
         }
     }
 
@@ -155,10 +155,11 @@ struct Context {
             return
         }
         let invoked = InlineCode.basename(name)
+        let invokedBytes = Array(invoked.utf8)
         let rules = policy.commands.allow
         for i in rules.indices {
             let rule = rules[i]
-            if !prepared.basenames[i].utf8.elementsEqual(invoked.utf8) {
+            if prepared.basenames[i] != invokedBytes {
                 trace.append(TraceStep(skipping: rule.index, program: rule.program, .otherName(invoked: invoked)))
                 continue
             }
@@ -174,9 +175,8 @@ struct Context {
                 trace.append(TraceStep(skipping: rule.index, program: rule.program, .argsDiffer(pats)))
                 continue
             }
-            let label = "commands.allow[\(rule.index)]"
             matchedRule = rule
-            pass(label, "`\(rule.program)\(rule.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? "")`\(rule.args == nil ? " (any arguments)" : "") allows \(found.real)")
+            trace.append(TraceStep(.rule(rule, allows: found.real)))
             break
         }
         guard let rule = matchedRule else {
@@ -240,27 +240,28 @@ struct Context {
         var accesses = [ExecutionRequest.PathAccess(cwd.description, write: false)]
         accesses += request.paths
         for (n, access) in accesses.enumerated() {
-            let rule = n == 0 ? "filesystem (working directory)" : "filesystem (path \(n))"
             let raw = access.path.hasPrefix("/") ? access.path : cwd.description + "/" + access.path
             guard let lexical = NormalizedPath(raw), let real = host.resolveForAccess(raw) else {
-                fail(rule, "policy.path.invalid", "path \"\(access.path.prefix(200))\" is not a valid path")
+                fail(Self.pathRule(n), "policy.path.invalid", "path \"\(access.path.prefix(200))\" is not a valid path")
                 continue
             }
             if n == 0 { realCwd = real }
             if let g = PathGlob.firstMatch(policy.filesystem.deny, lexical, real) {
-                fail(rule, "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
+                fail(Self.pathRule(n), "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
                 continue
             }
             let trees = access.write ? writableTrees : readonlyTrees + writableTrees
             let inside = trees.contains { real.isWithin($0.real) } && trees.contains { lexical.isWithin($0.lexical) || lexical.isWithin($0.real) }
             if inside {
-                pass(rule, "\(access.write ? "write" : "read") \(access.path) → \(real)")
+                trace.append(TraceStep(.path(label: n, write: access.write, path: access.path, real: real)))
             } else {
-                fail(rule, access.write ? "policy.path.not_writable" : "policy.path.outside",
+                fail(Self.pathRule(n), access.write ? "policy.path.not_writable" : "policy.path.outside",
                      "\(access.write ? "write to" : "read of") \(access.path) (\(real)) is outside every filesystem.\(access.write ? "writable" : "readonly/writable") tree")
             }
         }
     }
+
+    static func pathRule(_ n: Int) -> String { n == 0 ? "filesystem (working directory)" : "filesystem (path \(n))" }
 
     // MARK: limits, network, budget
 
@@ -305,13 +306,13 @@ struct Context {
         if state.executionsUsed >= b.executions {
             fail("budget.executions", "policy.budget.executions", "execution budget exhausted (\(state.executionsUsed) of \(b.executions) used)")
         } else {
-            pass("budget.executions", "\(state.executionsUsed) of \(b.executions) used")
+            trace.append(TraceStep(.budget(rule: "budget.executions", used: state.executionsUsed, of: b.executions, reserving: nil)))
         }
         let cpu = limits.cpuSeconds
         if state.cpuSecondsUsed > b.cpuSeconds - cpu {
             fail("budget.cpu_seconds", "policy.budget.cpu", "CPU budget cannot cover \(cpu)s (\(state.cpuSecondsUsed) of \(b.cpuSeconds) used)")
         } else {
-            pass("budget.cpu_seconds", "\(state.cpuSecondsUsed) of \(b.cpuSeconds) used; reserving \(cpu)")
+            trace.append(TraceStep(.budget(rule: "budget.cpu_seconds", used: state.cpuSecondsUsed, of: b.cpuSeconds, reserving: cpu)))
         }
     }
 
@@ -334,7 +335,7 @@ struct Context {
             ops.append(.trifecta)
             info("exposure", "session \(request.sessionID) would hold private_data + untrusted_content + exfiltration: approval required")
         } else {
-            pass("exposure", "session labels [\(combined.names.joined(separator: ", "))] do not complete the trifecta")
+            trace.append(TraceStep(.exposure(combined)))
         }
         ops.sort()
         func decision(_ v: Decision.Verdict) -> Decision { Decision(verdict: v, trace: trace, runLabels: labels, operations: ops) }

@@ -7,7 +7,7 @@ public struct PreparedPolicy: Sendable {
     /// Canonical path of each `commands.allow` rule's program (nil: not found / not executable).
     let programs: [String?]
     /// Basename of each rule's program (compared byte for byte with the invoked name).
-    let basenames: [String]
+    let basenames: [[UInt8]]
     /// Canonical paths of the programs allowed with any arguments that no deny glob covers, deduplicated and
     /// sorted by bytes (the candidates for the Landlock execute allowlist; trees are applied
     /// per request). Bytes, not `String` equality, which would merge NFC/NFD spellings.
@@ -43,7 +43,7 @@ public struct PreparedPolicy: Sendable {
         self.policy = policy
         self.host = host
         programs = policy.commands.allow.map { PreparedPolicy.resolveProgram($0.program, host: host)?.real }
-        basenames = policy.commands.allow.map { InlineCode.basename($0.program) }
+        basenames = policy.commands.allow.map { Array(InlineCode.basename($0.program).utf8) }
         // Only rules that allow any arguments feed the execute allowlist: the kernel cannot
         // see argv, so a structured rule's program is executable only as the request's own
         // program (added per decision), never by the tool's children.
