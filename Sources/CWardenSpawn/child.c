@@ -239,12 +239,15 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     sigfillset(&all);
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &all, NULL);
+    // Init is non-dumpable before the program exists: otherwise the program (same uid when
+    // rootless) could open /proc/1/root or /proc/1/fd in the window before init drops it.
+    // The program inherits the flag only until its execve, which resets it.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) FAIL(WSP_ST_DUMPABLE, -1);
     pid_t program = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (program < 0) FAIL(WSP_ST_FORK, -1);
     if (program == 0) exec_program(c, errfd, statusfd, &empty);
 
     // Init keeps only the status pipe; nothing from Warden stays reachable through /proc/1/fd.
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) FAIL(WSP_ST_DUMPABLE, -1);
     for (int fd = 0; fd < 3; fd++) if (fd != statusfd) close(fd);
     if (statusfd > 3) w_close_range(3, (unsigned)statusfd - 1, 0);
     w_close_range((unsigned)statusfd + 1, ~0U, 0);
