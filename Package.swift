@@ -28,13 +28,36 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Record: signed, hash-chained, Merkle-verifiable audit ledger with group commit.
+        .target(name: "WardenLedger", dependencies: [
+            "WardenCore", "WardenHome",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Emit: CloudEvents 1.0 encoding and sinks (stdout, file, HTTP).
+        .target(name: "WardenEvents", dependencies: ["WardenCore", "WardenHome", "WardenLedger"]),
+        // Release-mode ledger benchmark (append throughput, full verification).
+        .executableTarget(name: "warden-bench-ledger", dependencies: [
+            "WardenCore", "WardenHome", "WardenLedger",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Test helper: appends in a loop printing acknowledged seqs (crash-safety test).
+        .executableTarget(name: "warden-ledger-crashtest", dependencies: [
+            "WardenCore", "WardenHome", "WardenLedger",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenLedger", "WardenEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenLedgerTests", dependencies: [
+            "WardenLedger", "WardenHome", "WardenCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "WardenEventsTests", dependencies: ["WardenEvents", "WardenLedger", "WardenHome", "WardenCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
