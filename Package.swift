@@ -50,8 +50,14 @@ let package = Package(
             "WardenCore", "WardenHome", "WardenTrust", "WardenLedger", "WardenEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
+        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust"]),
+        // Admission benchmarks (scripts/bench-trust.sh, docs/BENCHMARKS.md).
+        .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenTrustTests", dependencies: ["WardenTrust", "WardenHome", "WardenCore"]),
+        .testTarget(name: "WardenTrustTests", dependencies: [
+            "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [
             "WardenLedger", "WardenHome", "WardenCore",

@@ -11,6 +11,8 @@ struct Warden: AsyncParsableCommand {
         abstract: "Run untrusted tools only when signed, authorized, within policy, confined, and on the record.",
         subcommands: [
             InitCommand.self,
+            KeyCommand.self,
+            ToolCommand.self,
         ]
     )
 

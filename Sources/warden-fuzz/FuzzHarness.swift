@@ -1,0 +1,67 @@
+import Foundation
+import WardenCore
+import WardenTrust
+
+/// One fuzz input through every parser that reads untrusted bytes on the admission path:
+/// the strict JSON parser, the compact JWS parser, the manifest and authorization schemas,
+/// and full verification against a fixed in-memory key. Any trap is a finding; invariants
+/// (canonical re-encoding is a fixed point) are checked with `precondition`.
+enum FuzzHarness {
+    static let key: TrustedKey = {
+        let material = PrivateKeyMaterial.ed25519(try! .init(rawRepresentation: [UInt8](repeating: 7, count: 32)))
+        return TrustedKey(name: "fuzz", kid: KeyCodec.keyID(material.publicKey), alg: .EdDSA, role: .publisher,
+                          publicKeyPEM: KeyCodec.publicPEM(material.publicKey), hasPrivateKey: false,
+                          notAfter: nil, revokedAt: nil, createdAt: Date(timeIntervalSince1970: 0))
+    }()
+
+    static func run(_ bytes: [UInt8]) {
+        if let value = try? StrictJSONParser.parse(bytes) {
+            let canonical = CanonicalJSON.encode(value)
+            precondition((try? StrictJSONParser.parse(canonical)) == value, "canonical form does not re-parse to the same value")
+            _ = try? ToolManifest(payload: value)
+            _ = try? AuthorizationStatement(payload: value)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let parsed = try? JWS.parse(text) {
+            _ = try? ToolManifest(payload: parsed.payload)
+        }
+        _ = try? ManifestVerifier.verify(text, now: Date(timeIntervalSince1970: 1_800_000_000)) { (kid: String) throws(WardenError) -> TrustedKey? in
+            kid == key.kid ? key : nil
+        }
+        _ = try? KeyCodec.publicKey(fromPEM: text, source: "fuzz")
+        _ = try? KeyCodec.privateKey(fromPEM: text, source: "fuzz")
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func wardenFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
+    FuzzHarness.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+#if !WARDEN_LIBFUZZER
+/// Replay mode (ordinary builds): runs every file under the given paths through the harness,
+/// so a corpus or a crash reproducer can be checked without libFuzzer.
+@main
+struct FuzzReplay {
+    static func main() {
+        var count = 0
+        for root in CommandLine.arguments.dropFirst() {
+            let files: [String]
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue {
+                files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).map { root + "/" + $0 }
+            } else {
+                files = [root]
+            }
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                FuzzHarness.run([UInt8](data))
+                count += 1
+            }
+        }
+        print("replayed \(count) inputs without a crash")
+    }
+}
+#endif

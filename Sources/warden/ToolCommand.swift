@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import WardenCore
+import WardenHome
+import WardenTrust
+
+struct ToolCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tool", abstract: "Sign, verify, add, authorize, revoke and list tools.",
+        subcommands: [Sign.self, Verify.self, Add.self, Authorize.self, Revoke.self, List.self])
+
+    /// Opened stores shared by the tool subcommands.
+    struct Stores {
+        let trust: TrustStore
+        let armory: Armory
+        let authorizations: Authorizations
+
+        init(_ global: GlobalOptions) throws(WardenError) {
+            let (home, db) = try global.openDatabase()
+            trust = TrustStore(home: home, db: db)
+            armory = Armory(trust: trust)
+            authorizations = Authorizations(trust: trust)
+        }
+    }
+
+    struct Sign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a signed manifest (compact JWS) for an artifact.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The artifact file.") var artifact: String
+        @Option(help: "Tool name.") var name: String
+        @Option(help: "Tool version.") var version: String
+        @Option(help: "Publisher key name.") var key: String
+        @Option(parsing: .singleValue, help: "Entrypoint argument (repeat; default /tool/NAME, the artifact itself).")
+        var entrypoint: [String] = []
+        @Option(parsing: .singleValue, help: "Declared network need CIDR[:port] (repeatable).") var network: [String] = []
+        @Option(parsing: .singleValue, help: "Declared writable path (repeatable).") var writable: [String] = []
+        @Option(parsing: .singleValue, help: "Exposure label: private_data, untrusted_content, exfiltration (repeatable).")
+        var exposure: [String] = []
+        @Option(help: "Validity, e.g. 90d, 12h (default 365d).") var expires = "365d"
+        @Option(name: .shortAndLong, help: "Output file for the JWS.") var output: String
+
+        func run() async throws {
+            let validity = try Timestamp.parseDuration(expires, field: "--expires")
+            let stores = try Stores(global)
+            let signer = try stores.trust.signer(named: key, role: .publisher)
+            let (manifest, jws) = try ManifestSigner.sign(
+                artifactPath: artifact, name: name, version: version, entrypoint: entrypoint.isEmpty ? nil : entrypoint,
+                network: network, writable: writable, exposure: exposure, validity: validity, signer: signer)
+            do { try Data((jws + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+                throw WardenError.usage("file.write_failed", "\(output): cannot write: \(error.localizedDescription)")
+            }
+            print("signed \(manifest.reference) \(manifest.digest) (\(manifest.size) bytes) with \(signer.name) → \(output)")
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verify a signed manifest (and optionally its artifact); print what was checked.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Manifest JWS file.") var file: String
+        @Option(help: "Artifact to check against the manifest's digest and size.") var artifact: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let compact = try readJWS(file)
+            let stores = try Stores(global)
+            let v = try ManifestVerifier.verify(compact, trust: stores.trust, now: Date())
+            var checks = v.checks
+            if let artifact {
+                try ManifestVerifier.checkArtifact(v.manifest, path: artifact)
+                checks.append("artifact: \(artifact) has \(v.manifest.digest), \(v.manifest.size) bytes")
+            }
+            if json {
+                Terminal.json(["valid": true, "manifest": v.manifest.payload, "checks": .array(checks.map { .string($0) })])
+            } else {
+                print("valid: \(v.manifest.reference) \(v.manifest.digest)")
+                for c in checks { print("  ✓ \(c)") }
+            }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verify a manifest and artifact, store the artifact, index the tool.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Manifest JWS file.") var file: String
+        @Argument(help: "The artifact file.") var artifact: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let compact = try readJWS(file)
+            let stores = try Stores(global)
+            let v = try stores.armory.add(manifestJWS: compact, artifactPath: artifact)
+            if json {
+                Terminal.json(["added": true, "manifest": v.manifest.payload])
+            } else {
+                print("added \(v.manifest.reference) \(v.manifest.digest)")
+            }
+        }
+    }
+
+    struct Authorize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign and record an authorization of a tool's digest for a tenant.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "NAME@VERSION, NAME@sha256:HEX or sha256:HEX.") var tool: String
+        @Option(help: "Tenant.") var tenant: String
+        @Option(help: "Authorizer key name.") var key: String
+        @Option(name: .customLong("not-after"), help: "Expiry (RFC 3339 time or YYYY-MM-DD).") var notAfter: String?
+        @Option(help: "Distinct authorizer signatures required before the digest counts as authorized (M of N).")
+        var require = 1
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let ref = try ToolReference.parse(tool)
+            let notAfter = try notAfter.map { (t: String) throws(WardenError) in try Timestamp.parse(t, field: "--not-after") }
+            let stores = try Stores(global)
+            let digest: ArtifactDigest
+            if case .digest(nil, let d) = ref { digest = d } else { digest = try stores.armory.resolve(ref).manifest.digest }
+            let signer = try stores.trust.signer(named: key, role: .authorizer)
+            try stores.authorizations.authorize(digest: digest, tenant: tenant, signer: signer, require: require, notAfter: notAfter)
+            let status = try stores.authorizations.status(digest: digest, tenant: tenant)
+            if json {
+                Terminal.json(["digest": .string(digest.description), "tenant": .string(tenant), "authorizer": .string(signer.kid),
+                               "signatures": .int(Int64(status.validSigners.count)), "required": .int(Int64(status.required)),
+                               "authorized": .bool(status.isAuthorized)])
+            } else {
+                print("authorized \(digest) for tenant \(tenant) by \(signer.name) (\(status.validSigners.count) of \(status.required) required)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a tool, or with --tenant its authorizations for that tenant.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "NAME@VERSION, NAME@sha256:HEX or sha256:HEX.") var tool: String
+        @Option(help: "Revoke only the authorizations for this tenant.") var tenant: String?
+
+        func run() async throws {
+            let ref = try ToolReference.parse(tool)
+            let stores = try Stores(global)
+            if let tenant {
+                let digest: ArtifactDigest
+                if case .digest(nil, let d) = ref { digest = d } else { digest = try stores.armory.resolve(ref).manifest.digest }
+                let n = try stores.authorizations.revoke(digest: digest, tenant: tenant)
+                print("revoked \(n) authorization(s) of \(digest) for tenant \(tenant)")
+            } else {
+                let e = try stores.armory.revoke(ref)
+                print("revoked tool \(e.manifest.reference) \(e.manifest.digest)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tools in the armory with their authorizations.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let stores = try Stores(global)
+            let tools = try stores.armory.list()
+            let auths = try stores.authorizations.list()
+            func tenants(_ d: ArtifactDigest) -> [String] { Array(Set(auths.filter { $0.digest == d.description }.map(\.tenant))).sorted() }
+            if json {
+                Terminal.json(.array(tools.map { t in
+                    var o = t.json.objectValue ?? [:]
+                    o["tenants"] = .array(tenants(t.manifest.digest).map { .string($0) })
+                    return .object(o)
+                }))
+                return
+            }
+            if tools.isEmpty { print("no tools (warden tool add FILE.jws ARTIFACT)"); return }
+            for t in tools {
+                let state = t.revokedAt == nil ? "" : "\tREVOKED"
+                print("\(t.manifest.reference)\t\(t.manifest.digest)\ttenants: \(tenants(t.manifest.digest).joined(separator: ","))\(state)")
+            }
+        }
+    }
+}
+
+/// Reads a compact JWS file (trailing newline allowed).
+func readJWS(_ path: String) throws(WardenError) -> String {
+    let bytes = try SecureFile.readSmall(path: path, limit: JWS.maxTokenBytes + 2)
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw .usage("jws.not_text", "\(path): not UTF-8 text")
+    }
+    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+}
