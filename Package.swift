@@ -30,7 +30,7 @@ let package = Package(
         ]),
         // Record: signed, hash-chained, Merkle-verifiable audit ledger with group commit.
         .target(name: "WardenLedger", dependencies: [
-            "WardenCore", "WardenHome",
+            "WardenCore", "WardenHome", "WardenTrust",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -60,7 +60,7 @@ let package = Package(
         ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [
-            "WardenLedger", "WardenHome", "WardenCore",
+            "WardenLedger", "WardenHome", "WardenCore", "WardenTrust",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "WardenEventsTests", dependencies: ["WardenEvents", "WardenLedger", "WardenHome", "WardenCore"]),

@@ -1,5 +1,6 @@
 import Crypto
 import WardenCore
+import WardenTrust
 
 /// Signs ledger records and checkpoints. The ledger only accepts Ed25519: anyone with the
 /// public key can verify, and nobody without the private key can forge (unlike an HMAC).
@@ -12,16 +13,9 @@ public protocol RecordSigner: Sendable {
     func sign(_ message: [UInt8]) throws(WardenError) -> [UInt8]
 }
 
-/// Key ids as WardenTrust derives them (`KeyCodec.keyID`): base64url of the first 16 bytes
-/// of SHA-256 over the key's SubjectPublicKeyInfo DER.
+/// Key ids exactly as the trust store derives them (`KeyCodec.keyID`).
 public enum LedgerKeyID {
-    /// RFC 8410 SubjectPublicKeyInfo DER prefix of an Ed25519 public key.
-    static let spkiPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
-
-    public static func kid(of key: Curve25519.Signing.PublicKey) -> String {
-        let digest = SHA256.hash(data: spkiPrefix + Array(key.rawRepresentation))
-        return Base64URL.encode(Array(digest).prefix(16))
-    }
+    public static func kid(of key: Curve25519.Signing.PublicKey) -> String { KeyCodec.keyID(.ed25519(key)) }
 }
 
 /// A signer over an in-memory swift-crypto Ed25519 key (tests, benchmarks, and the adapter

@@ -13,6 +13,7 @@ struct Warden: AsyncParsableCommand {
             InitCommand.self,
             KeyCommand.self,
             ToolCommand.self,
+            AuditCommand.self,
         ]
     )
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import WardenCore
 import WardenHome
+import WardenTrust
 @testable import WardenLedger
 
 /// A fresh temporary directory per test.
@@ -48,7 +49,6 @@ struct TestLedgerEnv {
 
     /// The SubjectPublicKeyInfo PEM of the test key.
     var publicPEM: String {
-        let der = LedgerKeyID.spkiPrefix + Array(key.publicKey.rawRepresentation)
-        return "-----BEGIN PUBLIC KEY-----\n\(Data(der).base64EncodedString())\n-----END PUBLIC KEY-----\n"
+        KeyCodec.publicPEM(.ed25519(key.publicKey))
     }
 }
