@@ -164,11 +164,19 @@ extension LedgerRecord {
         // One byte spelling per record: anything but the canonical form is rejected, so a
         // reformatted (whitespace, key order, escapes) record cannot keep a valid hash chain
         // while looking different.
-        let parts = record.canonicalParts
-        guard record.signedBytes(parts: parts) == bytes else {
+        guard CanonicalJSON.encode(value) == bytes else {
             throw .denied("ledger.record_not_canonical", "record bytes are not in canonical JSON form")
         }
-        return (record, parts.head + parts.tail)
+        // The signed message is these bytes minus the `,"sig":"…"` member. Its last occurrence
+        // is the top-level one: only subject, tenant (strings, whose quotes are escaped) and
+        // time (an integer) follow it, so the pattern cannot occur later.
+        let member = Array(",\"sig\":\"".utf8) + Array(record.sig.utf8) + [0x22]
+        var start = bytes.count - member.count
+        while start >= 0 && !bytes[start..<(start + member.count)].elementsEqual(member) { start -= 1 }
+        guard start > 0 else {
+            throw .denied("ledger.record_not_canonical", "record has no top-level sig member")
+        }
+        return (record, Array(bytes[..<start]) + bytes[(start + member.count)...])
     }
 
     /// The signature bytes (validated by `parse`).

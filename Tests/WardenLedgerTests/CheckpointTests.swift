@@ -103,10 +103,18 @@ import WardenCore
         for _ in 0..<500 {
             let r = LedgerRecord(seq: Int64.random(in: 0...Int64.max), time: Int64.random(in: Int64.min...Int64.max), node: text(),
                                  tenant: text(), actor: text(), event: text(), subject: text(), decision: Bool.random() ? text() : nil,
-                                 details: .object([text(): .string(text()), "sig": .string(text()), "n": .array([.int(-1), .null, .bool(true)])]),
+                                 details: .object([text(): .string(text()), "sig": .string(text()), "n": .array([.int(-1), .null, .bool(true)]),
+                                                  "z": .object(["sig": .string(Base64URL.encode([UInt8](repeating: 9, count: 64)))])]),
                                  prev: text(), kid: text(), sig: text())
             #expect(r.canonicalBytes == CanonicalJSON.encode(r.json))
             #expect(r.unsignedBytes == CanonicalJSON.encode(r.unsignedJSON))
+            // The verifier's message (sig member spliced out) equals the unsigned encoding,
+            // even when details contain a "sig" member of their own.
+            let withSig = LedgerRecord(seq: 1, time: 2, node: r.node, tenant: r.tenant, actor: r.actor, event: r.event,
+                                       subject: r.subject, decision: r.decision, details: r.details,
+                                       prev: String(repeating: "0", count: 64), kid: r.kid, sig: Base64URL.encode([UInt8](repeating: 9, count: 64)))
+            let parsed = try LedgerRecord.parseWithMessage(withSig.canonicalBytes)
+            #expect(parsed.message == withSig.unsignedBytes)
         }
     }
 
