@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Shared value types, strict JSON, canonical encoding, errors. No I/O.
@@ -28,6 +29,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.
+        .target(name: "WardenPolicy", dependencies: [
+            "WardenCore", "WardenHome", "WardenTrust",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Release-mode micro-benchmark of decide() (see docs/POLICY.md).
+        .executableTarget(name: "warden-bench-policy", dependencies: ["WardenPolicy", "WardenCore"]),
+        // Test helper: admits runs against a home from a separate process (concurrency tests).
+        .executableTarget(name: "warden-policy-probe", dependencies: ["WardenPolicy", "WardenCore", "WardenHome", "WardenTrust"]),
         // Record: signed, hash-chained, Merkle-verifiable audit ledger with group commit.
         .target(name: "WardenLedger", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust",
@@ -47,7 +59,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust", "WardenLedger", "WardenEvents",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenLedger", "WardenEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
@@ -59,6 +71,7 @@ let package = Package(
             "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [
             "WardenLedger", "WardenHome", "WardenCore", "WardenTrust",
             .product(name: "Crypto", package: "swift-crypto"),

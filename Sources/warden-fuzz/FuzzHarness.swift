@@ -40,7 +40,23 @@ public func wardenFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-#if !WARDEN_LIBFUZZER
+#if WARDEN_LIBFUZZER
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// SwiftPM links an executable's entry point as `<module>_main`; in fuzz mode that entry hands
+/// control to libFuzzer's driver.
+@_cdecl("warden_fuzz_main")
+func wardenFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector, wardenFuzzOne)
+}
+#else
 /// Replay mode (ordinary builds): runs every file under the given paths through the harness,
 /// so a corpus or a crash reproducer can be checked without libFuzzer.
 @main

@@ -13,6 +13,10 @@ struct Warden: AsyncParsableCommand {
             InitCommand.self,
             KeyCommand.self,
             ToolCommand.self,
+            PolicyCommand.self,
+            ApprovalsCommand.self,
+            ApproveCommand.self,
+            DenyCommand.self,
             AuditCommand.self,
         ]
     )
