@@ -77,13 +77,19 @@ case "verify":
         ledger.close()
         print(String(format: "built %d records in %.1f s (%.0f records/s, 512 appenders)", total - Int(have), secs, Double(total - Int(have)) / secs))
     }
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+    let cpuStart = cpuSeconds()
     let start = now()
     let report = try LedgerVerifier.verify(store: store, keyring: LedgerKeyring(publicKeys: [key.publicKey]), origin: nil)
     let wall = now() - start
     print(String(format: "verified %lld records, %d checkpoints: ok=%@", report.records, report.checkpointsVerified, report.ok ? "true" : "false"))
     print(String(format: "  chain + Merkle + checkpoints (read, parse, canonical check, hash): %.2f s", report.chainSeconds))
     print(String(format: "  Ed25519 signatures (%d threads): %.2f s", report.signatureThreads, report.signatureSeconds))
-    print(String(format: "  total wall: %.2f s", wall))
+    print(String(format: "  total wall: %.2f s; process CPU (user+sys, all threads): %.2f s", wall, cpuSeconds() - cpuStart))
     if let f = report.failure { print("  failure: \(f)") }
 case "micro":
     // Per-record costs of the commit path, single thread.
