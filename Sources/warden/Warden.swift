@@ -19,6 +19,7 @@ struct Warden: AsyncParsableCommand {
             DenyCommand.self,
             ExecCommand.self,
             DoctorCommand.self,
+            AuditCommand.self,
         ]
     )
 

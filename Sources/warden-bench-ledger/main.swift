@@ -1,0 +1,125 @@
+// Ledger benchmark (release mode; not a test):
+//
+//   swift run -c release warden-bench-ledger append [--records N] [--appenders 1,8,64]
+//   swift run -c release warden-bench-ledger verify [--records 1000000] [--db PATH]
+//
+// `append`: durable signed appends (each returns after its group commit's fsync), with C
+// concurrent appenders, in a fresh database per run; prints records/s.
+// `verify`: builds (or reuses, with --db) a ledger of N records, then verifies it fully,
+// reporting chain+Merkle+checkpoints and parallel signature verification separately.
+import Crypto
+import Foundation
+import WardenCore
+import WardenHome
+import WardenLedger
+
+func option(_ name: String, _ fallback: String) -> String {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: name), i + 1 < args.count { return args[i + 1] }
+    return fallback
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func freshDatabase() throws -> (WardenDatabase, String) {
+    let dir = NSTemporaryDirectory() + "warden-bench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return (try WardenDatabase(path: dir + "/warden.db"), dir)
+}
+
+/// Appends `total` records with `appenders` concurrent tasks; returns seconds.
+func appendRun(ledger: Ledger, total: Int, appenders: Int) async throws -> Double {
+    let start = now()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for a in 0..<appenders {
+            let count = total / appenders + (a < total % appenders ? 1 : 0)
+            group.addTask {
+                for i in 0..<count {
+                    _ = try await ledger.append(event: .executionFinished, tenant: "acme", actor: "bench-\(a)", subject: "tool@1.0.0",
+                                                decision: "allow", details: ["execution_id": .string("e-\(a)-\(i)"), "exit": 0, "duration_ms": 12])
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    return now() - start
+}
+
+// A fixed benchmark key (not a secret), so `verify --db` can reuse a built ledger.
+guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 7, count: 32)) else { exit(2) }
+let signer = Ed25519RecordSigner(privateKey: key)
+let mode = CommandLine.arguments.dropFirst().first ?? "append"
+
+switch mode {
+case "append":
+    let total = Int(option("--records", "20000")) ?? 20000
+    let list = option("--appenders", "1,8,64,512").split(separator: ",").compactMap { Int($0) }
+    print("durable signed appends, \(total) records per run, checkpoint every 1000 records")
+    for c in list {
+        let (db, dir) = try freshDatabase()
+        let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
+        let n = c == 1 ? min(total, 5000) : total
+        let secs = try await appendRun(ledger: ledger, total: n, appenders: c)
+        ledger.close()
+        print(String(format: "appenders=%4d  records=%7d  %.2f s  %9.0f records/s", c, n, secs, Double(n) / secs))
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+case "verify":
+    let total = Int(option("--records", "1000000")) ?? 1_000_000
+    let path = option("--db", "")
+    let db: WardenDatabase
+    if path.isEmpty { db = try freshDatabase().0 } else { db = try WardenDatabase(path: path) }
+    let store = SQLiteLedgerStore(database: db)
+    let have = try store.state().size
+    if have < total {
+        let ledger = try Ledger(store: store, signer: signer, node: "bench")
+        let secs = try await appendRun(ledger: ledger, total: total - Int(have), appenders: 512)
+        ledger.close()
+        print(String(format: "built %d records in %.1f s (%.0f records/s, 512 appenders)", total - Int(have), secs, Double(total - Int(have)) / secs))
+    }
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+    let cpuStart = cpuSeconds()
+    let start = now()
+    let report = try LedgerVerifier.verify(store: store, keyring: LedgerKeyring(publicKeys: [key.publicKey]), origin: nil)
+    let wall = now() - start
+    print(String(format: "verified %lld records, %d checkpoints: ok=%@", report.records, report.checkpointsVerified, report.ok ? "true" : "false"))
+    print(String(format: "  chain + Merkle + checkpoints (read, parse, canonical check, hash): %.2f s", report.chainSeconds))
+    print(String(format: "  Ed25519 signatures (%d threads): %.2f s", report.signatureThreads, report.signatureSeconds))
+    print(String(format: "  total wall: %.2f s; process CPU (user+sys, all threads): %.2f s", wall, cpuSeconds() - cpuStart))
+    if let f = report.failure { print("  failure: \(f)") }
+case "micro":
+    // Per-record costs of the commit path, single thread.
+    let n = 20000
+    let sample = LedgerRecord(seq: 1, time: 1, node: "bench", tenant: "acme", actor: "bench-0", event: "execution.finished",
+                              subject: "tool@1.0.0", decision: "allow", details: ["execution_id": "e-0-1", "exit": 0, "duration_ms": 12],
+                              prev: String(repeating: "0", count: 64), kid: signer.kid, sig: "")
+    var t = now()
+    var bytes: [UInt8] = []
+    for _ in 0..<n { bytes = CanonicalJSON.encode(sample.unsignedJSON) }
+    print(String(format: "canonical encode: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    t = now()
+    for _ in 0..<n { _ = try signer.sign(bytes) }
+    print(String(format: "Ed25519 sign: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    t = now()
+    for _ in 0..<n { _ = LedgerRecord.hash(of: bytes) }
+    print(String(format: "SHA-256: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    let signed = LedgerRecord(seq: 1, time: 1, node: "bench", tenant: "acme", actor: "bench-0", event: "execution.finished",
+                              subject: "tool@1.0.0", decision: "allow", details: sample.details, prev: sample.prev, kid: signer.kid,
+                              sig: Base64URL.encode(try signer.sign(bytes))).canonicalBytes
+    t = now()
+    for _ in 0..<n { _ = try StrictJSONParser.parse(signed) }
+    print(String(format: "StrictJSONParser.parse alone: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    t = now()
+    for _ in 0..<n { _ = try LedgerRecord.parseWithMessage(signed) }
+    print(String(format: "record parse + canonical check + message: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    t = now()
+    for _ in 0..<n { _ = key.publicKey.isValidSignature(try signer.sign(bytes), for: bytes) }
+    print(String(format: "Ed25519 sign+verify: %.1f us/record", (now() - t) / Double(n) * 1e6))
+default:
+    FileHandle.standardError.write(Data("usage: warden-bench-ledger append|verify [--records N] [--appenders 1,8] [--db PATH]\n".utf8))
+    exit(2)
+}
