@@ -28,8 +28,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Confine: the post-clone child and the syscalls Swift cannot make safely after clone.
+        .target(name: "CWardenSpawn"),
+        // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
+        .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn"]),
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
@@ -41,6 +45,8 @@ let package = Package(
             "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"],
+                    exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,6 +13,8 @@ struct Warden: AsyncParsableCommand {
             InitCommand.self,
             KeyCommand.self,
             ToolCommand.self,
+            ExecCommand.self,
+            DoctorCommand.self,
         ]
     )
 

@@ -1,0 +1,235 @@
+// The sandbox child: runs as PID 1 of the new PID namespace. It assembles the root from the
+// prepared mount plan, pivots into it, drops every privilege, installs Landlock and seccomp,
+// then forks the program and stays as a tiny init that reaps and forwards signals. Only raw
+// syscalls here: the parent is multi-threaded, so no malloc, stdio or locks after clone.
+#include "syscalls.h"
+#include "child.h"
+
+#include <linux/capability.h>
+#include <sched.h>
+#include <poll.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/securebits.h>
+
+static void report(int errfd, int stage, int index, int code) {
+    int buf[3] = { stage, errno, index };
+    ssize_t ignored = write(errfd, buf, sizeof(buf));
+    (void)ignored;
+    _exit(code);
+}
+
+#define FAIL(stage, index) report(errfd, (stage), (index), 126)
+
+static int run_op(const struct wsp_op *op) {
+    switch (op->kind) {
+    case WSP_OP_DIR:
+        if (mkdir(op->dst, (mode_t)op->mode) != 0 && errno != EEXIST) return -1;
+        return 0;
+    case WSP_OP_FILE: {
+        int fd = open(op->dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+        if (fd < 0) return -1;
+        close(fd);
+        return 0;
+    }
+    case WSP_OP_BIND: {
+        if (mount(op->src, op->dst, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
+        struct w_mount_attr attr = { 0 };
+        attr.attr_set = W_MOUNT_ATTR_NOSUID | (op->nodev ? W_MOUNT_ATTR_NODEV : 0)
+                      | (op->readonly ? W_MOUNT_ATTR_RDONLY : 0);
+        return w_mount_setattr(AT_FDCWD, op->dst, AT_RECURSIVE, &attr);
+    }
+    case WSP_OP_TMPFS:
+        return mount("tmpfs", op->dst, "tmpfs", MS_NOSUID | MS_NODEV, op->data);
+    case WSP_OP_PROC:
+        return mount("proc", op->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    case WSP_OP_WRITE: {
+        int fd = open(op->dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, (mode_t)op->mode);
+        if (fd < 0) return -1;
+        size_t done = 0;
+        while (done < op->src_len) {
+            ssize_t n = write(fd, op->src + done, op->src_len - done);
+            if (n < 0) { if (errno == EINTR) continue; close(fd); return -1; }
+            done += (size_t)n;
+        }
+        close(fd);
+        return 0;
+    }
+    case WSP_OP_SYMLINK:
+        return symlink(op->src, op->dst);
+    case WSP_OP_READONLY: {
+        struct w_mount_attr attr = { 0 };
+        attr.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
+        return w_mount_setattr(AT_FDCWD, op->dst, 0, &attr);
+    }
+    case WSP_OP_MOVE_FD:
+        return w_move_mount(op->fd, "", AT_FDCWD, op->dst, W_MOVE_MOUNT_F_EMPTY_PATH);
+    default:
+        errno = EINVAL;
+        return -1;
+    }
+}
+
+static void drop_privileges(const struct wsp_config *c, int errfd) {
+    unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED
+                       | SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+    if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) FAIL(WSP_ST_SECUREBITS, -1);
+    for (int cap = 0; cap <= c->cap_last_cap; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) FAIL(WSP_ST_CAPBSET, cap);
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) FAIL(WSP_ST_AMBIENT, -1);
+    if (setresgid(c->inside_gid, c->inside_gid, c->inside_gid) != 0) FAIL(WSP_ST_SETGID, -1);
+    if (setresuid(c->inside_uid, c->inside_uid, c->inside_uid) != 0) FAIL(WSP_ST_SETUID, -1);
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capset, &hdr, data) != 0) FAIL(WSP_ST_CAPSET, -1);
+}
+
+static int build_landlock(const struct wsp_config *c, int errfd) {
+    struct w_landlock_ruleset_attr attr = { c->ll_handled_fs, c->ll_handled_net, c->ll_scoped };
+    size_t size = c->landlock_abi >= 6 ? 24 : (c->landlock_abi >= 4 ? 16 : 8);
+    int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+    if (rs < 0) FAIL(WSP_ST_LANDLOCK_CREATE, -1);
+    for (int i = 0; i < c->nll_rules; i++) {
+        int fd = open(c->ll_rules[i].path, O_PATH | O_CLOEXEC);
+        if (fd < 0) FAIL(WSP_ST_LANDLOCK_RULE, i);
+        struct stat st;
+        if (fstat(fd, &st) != 0) FAIL(WSP_ST_LANDLOCK_RULE, i);
+        struct w_landlock_path_beneath_attr rule;
+        rule.allowed_access = c->ll_rules[i].access & c->ll_handled_fs;
+        if (!S_ISDIR(st.st_mode)) rule.allowed_access &= W_LANDLOCK_FILE_RIGHTS;
+        rule.parent_fd = fd;
+        if (rule.allowed_access != 0 &&
+            syscall(SYS_landlock_add_rule, rs, W_LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0)
+            FAIL(WSP_ST_LANDLOCK_RULE, i);
+        close(fd);
+    }
+    return rs;
+}
+
+/// The program process: stdio, fds, cwd, exec. Never returns.
+static void exec_program(const struct wsp_config *c, int errfd, int statusfd, const sigset_t *empty) {
+    if (sigprocmask(SIG_SETMASK, empty, NULL) != 0) report(errfd, WSP_ST_STDIO, -1, 127);
+    if (dup2(c->stdin_fd, 0) < 0 || dup2(c->stdout_fd, 1) < 0 || dup2(c->stderr_fd, 2) < 0)
+        report(errfd, WSP_ST_STDIO, -1, 127);
+    close(statusfd);
+    // Everything beyond 0-2 (inherited from Warden) disappears at exec, including errfd.
+    if (w_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) report(errfd, WSP_ST_STDIO, -1, 127);
+    if (chdir(c->cwd) != 0) report(errfd, WSP_ST_CHDIR, -1, 127);
+    execve(c->exec_path, c->argv, c->envp);
+    report(errfd, WSP_ST_EXEC, -1, 127);
+}
+
+/// PID 1: reap everything, forward signals to the program, report its status, exit.
+static void init_loop(pid_t program, int statusfd) {
+    sigset_t all;
+    sigfillset(&all);
+    int program_status = 0;
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&all, &info);
+        if (sig < 0) continue;
+        if (sig == SIGCHLD) {
+            int st;
+            pid_t p;
+            while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+                if (p == program) {
+                    program_status = st;
+                    ssize_t ignored = write(statusfd, &program_status, sizeof(program_status));
+                    (void)ignored;
+                    // Exiting PID 1 makes the kernel SIGKILL everything left in the namespace.
+                    _exit(0);
+                }
+            }
+        } else {
+            kill(program, sig);
+        }
+    }
+}
+
+void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statusfd) {
+    char go = 0;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) FAIL(WSP_ST_PDEATHSIG, -1);
+    if (read(syncfd, &go, 1) != 1) _exit(126);   // parent gone or failed: just leave
+
+    if (!c->rootless) {
+        if (c->memfd_noexec_path) {
+            // vm.memfd_noexec=2 for our new PID namespace (Linux 6.3+): no executable memfds, so
+            // code cannot be exec'd from memory around the Landlock EXECUTE allowlist. Written
+            // through the host /proc while we are still global root (the sysctl acts on the
+            // writer's PID namespace; only global root passes its permission check).
+            int fd = open(c->memfd_noexec_path, O_WRONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                ssize_t n = write(fd, "2", 1);
+                close(fd);
+                if (n != 1) FAIL(WSP_ST_MEMFD_NOEXEC, -1);
+            } else if (errno != ENOENT) {
+                FAIL(WSP_ST_MEMFD_NOEXEC, -1);
+            }
+        }
+        // Host root's kuid 0 is unmapped here; become the namespace's root (mapped to a spare
+        // unprivileged host uid) so the setup can create files, and shed host groups.
+        if (setgroups(0, NULL) != 0) FAIL(WSP_ST_SETGROUPS, -1);
+        if (setresgid(0, 0, 0) != 0) FAIL(WSP_ST_SETGID, -1);
+        if (setresuid(0, 0, 0) != 0) FAIL(WSP_ST_SETUID, -1);
+    }
+    if ((c->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) != 0) FAIL(WSP_ST_CGROUPNS, -1);
+
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL(WSP_ST_PRIVATE, -1);
+    if (mount("tmpfs", c->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") != 0)
+        FAIL(WSP_ST_ROOT_TMPFS, -1);
+    for (int i = 0; i < c->nops; i++) {
+        if (run_op(&c->ops[i]) != 0) FAIL(WSP_ST_OP, i);
+    }
+    if (sethostname(c->hostname, strlen(c->hostname)) != 0) FAIL(WSP_ST_HOSTNAME, -1);
+
+    // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves nothing of the host.
+    if (chdir(c->staging) != 0 || w_pivot_root(".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+        FAIL(WSP_ST_PIVOT, -1);
+    struct w_mount_attr ro = { 0 };
+    ro.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
+    if (w_mount_setattr(AT_FDCWD, "/", 0, &ro) != 0) FAIL(WSP_ST_ROOT_RO, -1);
+
+    int ruleset = build_landlock(c, errfd);
+    drop_privileges(c, errfd);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) FAIL(WSP_ST_NNP, -1);
+    if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) FAIL(WSP_ST_LANDLOCK_RESTRICT, -1);
+    close(ruleset);
+
+    // Changing uids cleared the parent-death signal: arm it again, then check the lifeline
+    // (the parent holds the sync pipe's write end for the whole run) in case it died meanwhile.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) FAIL(WSP_ST_PDEATHSIG, -1);
+    struct pollfd life = { syncfd, POLLIN, 0 };
+    if (poll(&life, 1, 0) != 0) _exit(126);
+    close(syncfd);
+
+    for (int i = 0; i < c->nrlimits; i++) {
+        struct rlimit64 rl = { c->rlimits[i].soft, c->rlimits[i].hard };
+        if (syscall(SYS_prlimit64, 0, c->rlimits[i].resource, &rl, NULL) != 0) FAIL(WSP_ST_RLIMIT, i);
+    }
+
+    struct sock_fprog prog = { (unsigned short)c->bpf_count, (struct sock_filter *)c->bpf };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) FAIL(WSP_ST_SECCOMP, -1);
+
+    sigset_t all, empty;
+    sigfillset(&all);
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    pid_t program = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (program < 0) FAIL(WSP_ST_FORK, -1);
+    if (program == 0) exec_program(c, errfd, statusfd, &empty);
+
+    // Init keeps only the status pipe; nothing from Warden stays reachable through /proc/1/fd.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) FAIL(WSP_ST_DUMPABLE, -1);
+    for (int fd = 0; fd < 3; fd++) if (fd != statusfd) close(fd);
+    if (statusfd > 3) w_close_range(3, (unsigned)statusfd - 1, 0);
+    w_close_range((unsigned)statusfd + 1, ~0U, 0);
+    init_loop(program, statusfd);
+}

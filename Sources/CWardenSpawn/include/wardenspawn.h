@@ -1,0 +1,131 @@
+// The post-clone half of Warden's sandbox. Swift prepares every byte (paths, maps, BPF,
+// Landlock rules, argv/envp) in a `wsp_config`; `wsp_spawn` clones into fresh namespaces and
+// the child only issues syscalls (no allocation, no locks), reporting failures as
+// (stage, errno) through a close-on-exec pipe.
+#ifndef WARDEN_SPAWN_H
+#define WARDEN_SPAWN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Mount-plan operations, executed in order by the child before pivot_root.
+enum wsp_op_kind {
+    WSP_OP_DIR = 1,        // mkdir(dst, mode); EEXIST is fine
+    WSP_OP_FILE = 2,       // create empty file dst (a bind mountpoint)
+    WSP_OP_BIND = 3,       // bind src -> dst (recursive), then set ro/nosuid/nodev recursively
+    WSP_OP_TMPFS = 4,      // tmpfs on dst with options data
+    WSP_OP_PROC = 5,       // fresh proc on dst
+    WSP_OP_WRITE = 6,      // create dst with content (src, src_len), mode
+    WSP_OP_SYMLINK = 7,    // symlink(src, dst)
+    WSP_OP_READONLY = 8,   // make the mount at dst read-only, nosuid, nodev (not recursive)
+    WSP_OP_MOVE_FD = 9,    // move_mount(fd, "", dst): an idmapped tree prepared by the parent
+};
+
+struct wsp_op {
+    int kind;
+    const char *src;
+    size_t src_len;
+    const char *dst;
+    const char *data;
+    int mode;
+    int readonly;
+    int nodev;
+    int fd;
+};
+
+struct wsp_ll_rule {
+    const char *path;      // path inside the sandbox (after pivot_root)
+    uint64_t access;
+};
+
+struct wsp_rlimit {
+    int resource;
+    uint64_t soft;
+    uint64_t hard;
+};
+
+struct wsp_config {
+    const char *staging;                 // host dir the new root tmpfs is mounted on
+    const struct wsp_op *ops; int nops;
+    const char *hostname;
+    const char *memfd_noexec_path;       // /proc/sys/vm/memfd_noexec (root mode), or NULL
+
+    int landlock_abi;                    // >= 1 (Swift refuses otherwise)
+    uint64_t ll_handled_fs, ll_handled_net, ll_scoped;
+    const struct wsp_ll_rule *ll_rules; int nll_rules;
+
+    const void *bpf; int bpf_count;      // struct sock_filter[bpf_count]
+    const struct wsp_rlimit *rlimits; int nrlimits;
+
+    const char *exec_path;
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;
+
+    int rootless;                        // 1: caller is unprivileged (setgroups deny)
+    int inside_uid, inside_gid;
+    const char *uid_map, *gid_map;
+    int cap_last_cap;
+
+    int stdin_fd, stdout_fd, stderr_fd;
+    const int *cgroup_procs_fds; int ncgroup_fds;   // parent writes the child pid there
+    uint64_t clone_flags;
+};
+
+/// Stages reported back by the child (with errno).
+enum wsp_stage {
+    WSP_ST_CLONE = 1, WSP_ST_MAPS, WSP_ST_CGROUP, WSP_ST_SYNC, WSP_ST_SETGROUPS, WSP_ST_CGROUPNS,
+    WSP_ST_PRIVATE, WSP_ST_ROOT_TMPFS, WSP_ST_OP, WSP_ST_HOSTNAME, WSP_ST_PIVOT, WSP_ST_ROOT_RO,
+    WSP_ST_LANDLOCK_CREATE, WSP_ST_LANDLOCK_RULE, WSP_ST_SECUREBITS, WSP_ST_CAPBSET, WSP_ST_AMBIENT,
+    WSP_ST_SETGID, WSP_ST_SETUID, WSP_ST_CAPSET, WSP_ST_NNP, WSP_ST_LANDLOCK_RESTRICT,
+    WSP_ST_RLIMIT, WSP_ST_SECCOMP, WSP_ST_FORK, WSP_ST_STDIO, WSP_ST_CHDIR, WSP_ST_EXEC,
+    WSP_ST_DUMPABLE, WSP_ST_PDEATHSIG, WSP_ST_MEMFD_NOEXEC,
+};
+
+struct wsp_result {
+    pid_t pid;          // init's pid in the caller's namespace
+    int pidfd;          // pidfd of init (poll: readable when it exits)
+    int status_fd;      // init writes the program's raw wait status (4 bytes) here
+    int lifeline_fd;    // keep open while the sandbox runs; closing it before init armed
+                        // its parent-death signal makes init exit
+    int err_stage;      // 0 on success
+    int err_errno;
+    int err_index;      // which op / rule failed, -1 otherwise
+};
+
+/// Clones the sandbox and waits until the program has been exec'd (or setup failed).
+/// Returns 0 on success; on failure fills err_* and returns -1 (no process is left behind).
+int wsp_spawn(const struct wsp_config *config, struct wsp_result *result);
+
+/// Sends a signal to a process through its pidfd.
+int wsp_pidfd_kill(int pidfd, int sig);
+
+/// pipe2(O_CLOEXEC) and getrandom, which Swift's Glibc module does not export.
+int wsp_pipe_cloexec(int fds[2]);
+int wsp_random(void *buf, size_t len);
+
+/// Landlock ABI version (or -errno).
+int wsp_landlock_abi(void);
+
+/// Creates a detached, idmapped clone of `path` where on-disk owner `disk_uid/disk_gid`
+/// appears as `host_uid/host_gid`. Returns the tree fd or -errno; must run as host root.
+int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
+                      uint32_t host_uid, uint32_t host_gid, int readonly);
+
+/// Doctor probes: each tries the primitive in a short-lived child. 0 = works, else errno.
+int wsp_probe_unshare(uint64_t flags);
+int wsp_probe_seccomp(void);
+int wsp_probe_pidfd(void);
+/// Opens /dev/kvm, checks the API version and creates (and drops) a VM.
+int wsp_probe_kvm(void);
+int wsp_probe_unshare_as(uint64_t flags, int uid);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,123 @@
+// Parent side of the spawn: clone3 into new namespaces, write the id maps and cgroup
+// membership, release the child, and read back either EOF (program exec'd) or (stage, errno).
+#include "syscalls.h"
+#include "child.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+static int write_all_path(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return (n == (ssize_t)len) ? 0 : -1;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+    return write_all_path(path, text);
+}
+
+int wsp_pidfd_kill(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static void abort_child(pid_t pid, int pidfd) {
+    wsp_pidfd_kill(pidfd, SIGKILL);
+    while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {}
+    close(pidfd);
+}
+
+int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
+    memset(r, 0, sizeof(*r));
+    r->pid = -1; r->pidfd = -1; r->status_fd = -1; r->lifeline_fd = -1; r->err_index = -1;
+    int syncp[2], errp[2], statp[2];
+    if (pipe2(syncp, O_CLOEXEC) != 0) { r->err_stage = WSP_ST_CLONE; r->err_errno = errno; return -1; }
+    if (pipe2(errp, O_CLOEXEC) != 0) {
+        r->err_stage = WSP_ST_CLONE; r->err_errno = errno;
+        close(syncp[0]); close(syncp[1]); return -1;
+    }
+    if (pipe2(statp, O_CLOEXEC) != 0) {
+        r->err_stage = WSP_ST_CLONE; r->err_errno = errno;
+        close(syncp[0]); close(syncp[1]); close(errp[0]); close(errp[1]); return -1;
+    }
+
+    int pidfd = -1;
+    struct w_clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = (c->clone_flags & ~(uint64_t)CLONE_NEWCGROUP) | CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    args.exit_signal = SIGCHLD;
+    long pid = w_clone3(&args);
+    if (pid == 0) {
+        close(syncp[1]); close(errp[0]); close(statp[0]);
+        wsp_child_main(c, syncp[0], errp[1], statp[1]);
+    }
+    int saved = errno;
+    close(syncp[0]); close(errp[1]); close(statp[1]);
+    if (pid < 0) {
+        r->err_stage = WSP_ST_CLONE; r->err_errno = saved;
+        close(syncp[1]); close(errp[0]); close(statp[0]);
+        return -1;
+    }
+
+    int stage = 0;
+    if (c->rootless && write_proc((pid_t)pid, "setgroups", "deny") != 0) stage = WSP_ST_MAPS;
+    if (!stage && write_proc((pid_t)pid, "uid_map", c->uid_map) != 0) stage = WSP_ST_MAPS;
+    if (!stage && write_proc((pid_t)pid, "gid_map", c->gid_map) != 0) stage = WSP_ST_MAPS;
+    for (int i = 0; !stage && i < c->ncgroup_fds; i++) {
+        char buf[24];
+        int len = snprintf(buf, sizeof(buf), "%ld", pid);
+        if (write(c->cgroup_procs_fds[i], buf, (size_t)len) != len) { stage = WSP_ST_CGROUP; r->err_index = i; }
+    }
+    if (!stage && write(syncp[1], "g", 1) != 1) stage = WSP_ST_SYNC;
+    saved = errno;
+    if (stage) {
+        close(syncp[1]);
+        r->err_stage = stage; r->err_errno = saved;
+        abort_child((pid_t)pid, pidfd);
+        close(errp[0]); close(statp[0]);
+        return -1;
+    }
+
+    int report[3];
+    size_t got = 0;
+    while (got < sizeof(report)) {
+        ssize_t n = read(errp[0], (char *)report + got, sizeof(report) - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(errp[0]);
+    if (got == sizeof(report)) {
+        r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
+        abort_child((pid_t)pid, pidfd);
+        close(statp[0]);
+        close(syncp[1]);
+        return -1;
+    }
+    r->lifeline_fd = syncp[1];
+    r->pid = (pid_t)pid;
+    r->pidfd = pidfd;
+    r->status_fd = statp[0];
+    return 0;
+}
+
+int wsp_landlock_abi(void) {
+    long v = syscall(SYS_landlock_create_ruleset, NULL, 0, W_LANDLOCK_CREATE_RULESET_VERSION);
+    return v < 0 ? -errno : (int)v;
+}
+
+int wsp_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
+int wsp_random(void *buf, size_t len) {
+    return syscall(SYS_getrandom, buf, len, 0) == (long)len ? 0 : -1;
+}

@@ -1,0 +1,92 @@
+// Raw syscall wrappers and constants newer than the distro headers (Landlock ABI 7,
+// mount_setattr, clone3). Kept private to the C target.
+#ifndef WARDEN_SPAWN_SYSCALLS_H
+#define WARDEN_SPAWN_SYSCALLS_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+#define W_MOUNT_ATTR_RDONLY 0x00000001
+#define W_MOUNT_ATTR_NOSUID 0x00000002
+#define W_MOUNT_ATTR_NODEV  0x00000004
+#define W_MOUNT_ATTR_IDMAP  0x00100000
+#define W_OPEN_TREE_CLONE   1
+#define W_OPEN_TREE_CLOEXEC O_CLOEXEC
+#define W_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+
+struct w_mount_attr {
+    uint64_t attr_set;
+    uint64_t attr_clr;
+    uint64_t propagation;
+    uint64_t userns_fd;
+};
+
+struct w_clone_args {
+    uint64_t flags;
+    uint64_t pidfd;
+    uint64_t child_tid;
+    uint64_t parent_tid;
+    uint64_t exit_signal;
+    uint64_t stack;
+    uint64_t stack_size;
+    uint64_t tls;
+    uint64_t set_tid;
+    uint64_t set_tid_size;
+    uint64_t cgroup;
+};
+
+struct w_landlock_ruleset_attr {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;
+    uint64_t scoped;
+};
+
+struct w_landlock_path_beneath_attr {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+} __attribute__((packed));
+
+#define W_LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#define W_LANDLOCK_RULE_PATH_BENEATH 1
+/// Rights that apply to a non-directory (Landlock rejects others on file rules).
+#define W_LANDLOCK_FILE_RIGHTS ((1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 14) | (1ULL << 15))
+
+static inline long w_clone3(struct w_clone_args *args) {
+    return syscall(SYS_clone3, args, sizeof(*args));
+}
+static inline int w_mount_setattr(int dfd, const char *path, unsigned flags, struct w_mount_attr *attr) {
+    return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof(*attr));
+}
+static inline int w_open_tree(int dfd, const char *path, unsigned flags) {
+    return (int)syscall(SYS_open_tree, dfd, path, flags);
+}
+static inline int w_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags) {
+    return (int)syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+}
+static inline int w_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+static inline int w_close_range(unsigned first, unsigned last, unsigned flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+#endif

@@ -1,0 +1,60 @@
+/// Pure parsing of /proc/self/cgroup and /proc/self/mounts into the places Warden may create
+/// per-run cgroups (v2 unified hierarchy and/or v1 controller hierarchies).
+public struct CgroupLayout: Sendable, Equatable {
+    /// v1 controller name → directory of our own cgroup in that hierarchy.
+    public var v1: [String: String] = [:]
+    /// Directory of our own cgroup in the unified (v2) hierarchy, if mounted.
+    public var v2: String?
+
+    public static func parse(procSelfCgroup: String, mounts: String) -> CgroupLayout {
+        var layout = CgroupLayout()
+        var v1Mounts: [String: String] = [:]
+        var v2Mount: String?
+        for line in mounts.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count >= 4 else { continue }
+            let point = unescape(String(f[1]))
+            if f[2] == "cgroup2" { v2Mount = v2Mount ?? point }
+            if f[2] == "cgroup" {
+                for opt in f[3].split(separator: ",") where ["memory", "pids", "cpu", "cpuacct"].contains(String(opt)) {
+                    v1Mounts[String(opt)] = point
+                }
+            }
+        }
+        for line in procSelfCgroup.split(separator: "\n") {
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count == 3 else { continue }
+            let path = String(f[2])
+            if f[0] == "0" && f[1].isEmpty {
+                if let m = v2Mount { layout.v2 = join(m, path) }
+                continue
+            }
+            for controller in f[1].split(separator: ",") {
+                if let m = v1Mounts[String(controller)] { layout.v1[String(controller)] = join(m, path) }
+            }
+        }
+        return layout
+    }
+
+    static func join(_ mount: String, _ path: String) -> String {
+        path == "/" ? mount : mount + path
+    }
+
+    /// /proc/mounts escapes spaces etc. as octal.
+    static func unescape(_ s: String) -> String {
+        guard s.contains("\\") else { return s }
+        var out: [UInt8] = []
+        let b = Array(s.utf8)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x5c, i + 3 < b.count, let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                out.append(v)
+                i += 4
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

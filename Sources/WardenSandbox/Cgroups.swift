@@ -1,0 +1,224 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WardenCore
+
+/// Per-run cgroups enforcing memory, pids and (by accounting) CPU for the whole process tree.
+/// Prefers v2 when our unified cgroup can enable memory+pids, else v1 controllers; whichever
+/// is chosen is tried for real (mkdir + write limits) before use.
+final class CgroupSet {
+    enum Version: String { case v1, v2 }
+
+    let version: Version
+    private(set) var dirs: [String]
+    private(set) var procsFDs: [Int32] = []
+    private let memoryDir: String
+    private let pidsDir: String
+    private let cpuDir: String?
+
+    private init(version: Version, dirs: [String], memoryDir: String, pidsDir: String, cpuDir: String?) {
+        self.version = version
+        self.dirs = dirs
+        self.memoryDir = memoryDir
+        self.pidsDir = pidsDir
+        self.cpuDir = cpuDir
+    }
+
+    /// Creates the cgroups for one run, or explains why none can be used.
+    static func create(limits: SandboxSpec.Limits, runID: String) -> Result<CgroupSet, WardenError> {
+        let layout = CgroupLayout.parse(procSelfCgroup: readSmallFile("/proc/self/cgroup") ?? "",
+                                        mounts: readSmallFile("/proc/self/mounts") ?? "")
+        var reasons: [String] = []
+        for base in Set(Array(layout.v1.values) + (layout.v2.map { [$0] } ?? [])) { collectStale(in: base) }
+        if let base = layout.v2 {
+            switch tryV2(base: base, limits: limits, runID: runID) {
+            case .success(let set): return .success(set)
+            case .failure(let why): reasons.append("v2: \(why.reason)")
+            }
+        }
+        if let mem = layout.v1["memory"], let pids = layout.v1["pids"] {
+            switch tryV1(memory: mem, pids: pids, cpuacct: layout.v1["cpuacct"], limits: limits, runID: runID) {
+            case .success(let set): return .success(set)
+            case .failure(let why): reasons.append("v1: \(why.reason)")
+            }
+        } else {
+            reasons.append("v1: memory or pids controller not mounted")
+        }
+        return .failure(.denied("sandbox.cgroup_unavailable",
+                                "no usable cgroup for memory/pids limits (\(reasons.joined(separator: "; ")))"))
+    }
+
+    /// Removes per-run cgroups left by a Warden that was killed (named warden-<pid>-<id>; the
+    /// pid no longer exists). Their processes died with it (parent-death signal), so they are empty.
+    static func collectStale(in base: String) {
+        guard let dir = opendir(base) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[0] == "warden", let pid = Int32(parts[1]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { rmdir(base + "/" + name) }
+        }
+    }
+
+    private static func tryV2(base: String, limits: SandboxSpec.Limits, runID: String) -> Result<CgroupSet, CgroupFailure> {
+        let available = (readSmallFile(base + "/cgroup.controllers") ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard available.contains("memory"), available.contains("pids") else {
+            return .failure(CgroupFailure("memory/pids controllers not available in \(base)"))
+        }
+        // Controllers must be enabled for children; harmless if already on.
+        _ = writeSmallFile(base + "/cgroup.subtree_control", "+memory +pids +cpu")
+        let dir = base + "/warden-" + runID
+        guard mkdir(dir, 0o755) == 0 else { return .failure(CgroupFailure("mkdir \(dir): \(errnoText())")) }
+        let set = CgroupSet(version: .v2, dirs: [dir], memoryDir: dir, pidsDir: dir, cpuDir: dir)
+        let mem = String(limits.memoryMB << 20)
+        guard writeSmallFile(dir + "/memory.max", mem), writeSmallFile(dir + "/pids.max", String(limits.pids)) else {
+            let why = "writing limits in \(dir): \(errnoText())"
+            set.destroy()
+            return .failure(CgroupFailure(why))
+        }
+        _ = writeSmallFile(dir + "/memory.swap.max", "0")
+        guard set.openProcs() else { let why = "open cgroup.procs: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
+        return .success(set)
+    }
+
+    private static func tryV1(memory: String, pids: String, cpuacct: String?, limits: SandboxSpec.Limits,
+                              runID: String) -> Result<CgroupSet, CgroupFailure> {
+        let name = "/warden-" + runID
+        var dirs: [String] = []
+        for base in [memory, pids] + (cpuacct.map { [$0] } ?? []) where !dirs.contains(base + name) {
+            guard mkdir(base + name, 0o755) == 0 else {
+                let why = "mkdir \(base + name): \(errnoText())"
+                for d in dirs { rmdir(d) }
+                return .failure(CgroupFailure(why))
+            }
+            dirs.append(base + name)
+        }
+        let set = CgroupSet(version: .v1, dirs: dirs, memoryDir: memory + name, pidsDir: pids + name,
+                            cpuDir: cpuacct.map { $0 + name })
+        let bytes = String(limits.memoryMB << 20)
+        var ok = writeSmallFile(memory + name + "/memory.limit_in_bytes", bytes)
+        // Count swap too when the kernel accounts it, so swapping cannot stretch the limit.
+        if access(memory + name + "/memory.memsw.limit_in_bytes", F_OK) == 0 {
+            ok = ok && writeSmallFile(memory + name + "/memory.memsw.limit_in_bytes", bytes)
+        }
+        ok = ok && writeSmallFile(pids + name + "/pids.max", String(limits.pids))
+        guard ok else { let why = "writing limits: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
+        guard set.openProcs() else { let why = "open cgroup.procs: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
+        return .success(set)
+    }
+
+    private func openProcs() -> Bool {
+        for d in dirs {
+            let fd = open(d + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            procsFDs.append(fd)
+        }
+        return true
+    }
+
+    /// CPU time used by the whole tree so far, in microseconds.
+    func cpuMicros() -> UInt64? {
+        guard let dir = cpuDir else { return nil }
+        switch version {
+        case .v1:
+            return readSmallFile(dir + "/cpuacct.usage").flatMap { UInt64($0.trimmingNewline) }.map { $0 / 1000 }
+        case .v2:
+            return readSmallFile(dir + "/cpu.stat").flatMap { Self.field("usage_usec", in: $0) }
+        }
+    }
+
+    /// Whether the memory limit was hit (OOM kill or allocation failure).
+    func memoryLimitHit() -> Bool {
+        switch version {
+        case .v1:
+            let fail = readSmallFile(memoryDir + "/memory.failcnt").flatMap { UInt64($0.trimmingNewline) } ?? 0
+            let oom = readSmallFile(memoryDir + "/memory.oom_control").flatMap { Self.field("oom_kill", in: $0) } ?? 0
+            return fail > 0 || oom > 0
+        case .v2:
+            let events = readSmallFile(memoryDir + "/memory.events") ?? ""
+            return (Self.field("oom_kill", in: events) ?? 0) > 0 || (Self.field("max", in: events) ?? 0) > 0
+        }
+    }
+
+    /// Whether a fork was refused by the pids limit.
+    func pidsLimitHit() -> Bool {
+        (readSmallFile(pidsDir + "/pids.events").flatMap { Self.field("max", in: $0) } ?? 0) > 0
+    }
+
+    /// Peak memory of the tree in bytes, where the kernel records it.
+    func memoryPeak() -> UInt64? {
+        switch version {
+        case .v1: readSmallFile(memoryDir + "/memory.max_usage_in_bytes").flatMap { UInt64($0.trimmingNewline) }
+        case .v2: readSmallFile(memoryDir + "/memory.peak").flatMap { UInt64($0.trimmingNewline) }
+        }
+    }
+
+    /// Kills anything still inside and removes the directories; returns the ones that remain.
+    @discardableResult
+    func destroy() -> [String] {
+        for fd in procsFDs { close(fd) }
+        procsFDs = []
+        var left: [String] = []
+        for d in dirs {
+            var removed = false
+            for attempt in 0..<200 {
+                if rmdir(d) == 0 || errno == ENOENT { removed = true; break }
+                if version == .v2 { _ = writeSmallFile(d + "/cgroup.kill", "1") }
+                for pid in (readSmallFile(d + "/cgroup.procs") ?? "").split(separator: "\n") {
+                    if let p = Int32(pid) { kill(p, SIGKILL) }
+                }
+                usleep(attempt < 20 ? 1000 : 10000)
+            }
+            if !removed { left.append(d) }
+        }
+        dirs = left
+        return left
+    }
+
+    static func field(_ name: String, in text: String) -> UInt64? {
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            if f.count == 2, f[0] == name { return UInt64(f[1]) }
+        }
+        return nil
+    }
+
+}
+
+func readSmallFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while out.count < 1 << 20 {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+func writeSmallFile(_ path: String, _ text: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { write(fd, $0.baseAddress, bytes.count) } == bytes.count
+    }
+
+func errnoText() -> String { String(cString: strerror(errno)) }
+
+extension String {
+    var trimmingNewline: String {
+        var s = self
+        while s.last == "\n" || s.last == " " { s.removeLast() }
+        return s
+    }
+}
+
+struct CgroupFailure: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the planner needs to know about a host path; injected so planning stays pure and testable.
+public enum HostFileKind: Sendable, Equatable {
+    case missing
+    case directory
+    case file(executable: Bool)
+    case symlink(target: String)
+    case other
+}
+
+/// Read-only questions about the host filesystem.
+public protocol HostFileSystem: Sendable {
+    func kind(of path: String) -> HostFileKind
+    /// Up to `limit` bytes from the start of a regular file.
+    func head(of path: String, limit: Int) -> [UInt8]?
+    /// Owner of a path (for idmapped mounts).
+    func owner(of path: String) -> (uid: UInt32, gid: UInt32)?
+}
+
+/// The real host filesystem (lstat / readlink / read).
+public struct RealHostFileSystem: HostFileSystem {
+    public init() {}
+
+    public func kind(of path: String) -> HostFileKind {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return .missing }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file(executable: st.st_mode & 0o111 != 0)
+        case S_IFLNK:
+            var buf = [CChar](repeating: 0, count: 4097)
+            let n = readlink(path, &buf, 4096)
+            guard n > 0 else { return .other }
+            return .symlink(target: String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        default: return .other
+        }
+    }
+
+    public func head(of path: String, limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: limit)
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, limit) }
+        guard n >= 0 else { return nil }
+        return Array(buf[0..<n])
+    }
+
+    public func owner(of path: String) -> (uid: UInt32, gid: UInt32)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (st.st_uid, st.st_gid)
+    }
+}

@@ -1,0 +1,207 @@
+import WardenCore
+
+/// One step of assembling the sandbox root; mirrors `wsp_op` in the C target. Paths are
+/// sandbox paths; the spawner prefixes them with the staging directory.
+public enum MountOp: Sendable, Equatable {
+    case dir(String, mode: Int)
+    case file(String)
+    case bind(source: String, destination: String, readOnly: Bool, allowDevices: Bool)
+    /// A writable bind that must be idmapped when Warden runs as root.
+    case bindWritable(source: String, destination: String)
+    case tmpfs(String, options: String)
+    case proc(String)
+    case write(String, content: [UInt8], mode: Int)
+    case symlink(target: String, at: String)
+    case readOnly(String)
+}
+
+/// How a path inside the sandbox is backed, used to resolve executables and Landlock rules.
+public enum ViewEntry: Sendable, Equatable {
+    case hostTree(source: String, writable: Bool)
+    case privateTree(writable: Bool)     // tmpfs, /etc, /dev
+    case symlink(target: String)
+    case proc
+}
+
+/// The ordered mount operations plus the resulting view of the filesystem.
+public struct MountPlan: Sendable {
+    public private(set) var ops: [MountOp] = []
+    /// Mount destinations and what backs them (later entries cover earlier ones).
+    public private(set) var view: [(path: String, entry: ViewEntry)] = []
+    private var created: Set<String> = ["/"]
+
+    /// Default read-only system trees (symlinks on merged-/usr hosts are recreated as symlinks).
+    static let systemTrees = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
+    /// Host /etc entries a typical tool needs; everything else in /etc stays hidden.
+    static let etcEntries = ["/etc/ld.so.cache", "/etc/ssl", "/etc/ca-certificates", "/etc/alternatives",
+                             "/etc/localtime", "/etc/nsswitch.conf", "/etc/mime.types"]
+    static let deviceNodes = ["null", "zero", "full", "random", "urandom"]
+    /// Inside uid/gid and name of the only user the sandbox knows.
+    public static let insideID = 1000
+    public static let userName = "sandbox"
+
+    /// Builds the plan for a validated spec.
+    public static func build(_ spec: SandboxSpec, fs: HostFileSystem) throws(WardenError) -> MountPlan {
+        var plan = MountPlan()
+        if spec.systemMounts {
+            for tree in systemTrees {
+                switch fs.kind(of: tree) {
+                case .directory: plan.bind(tree, tree, readOnly: true)
+                case .symlink(let target): plan.symlink(target, at: tree)
+                default: break
+                }
+            }
+            plan.etc(spec, fs: fs)
+            plan.tmpfs("/tmp", options: "mode=1777,size=\(spec.tmpSizeMB)m", writable: true)
+            plan.ensureDir("/proc")
+            plan.ops.append(.proc("/proc"))
+            plan.view.append(("/proc", .proc))
+            plan.dev()
+        }
+        for m in spec.mounts {
+            switch m {
+            case .readOnly(let src, let dst), .readWrite(let src, let dst):
+                let writable: Bool
+                if case .readWrite = m { writable = true } else { writable = false }
+                switch fs.kind(of: src) {
+                case .missing:
+                    throw .notFound("sandbox.mount_source_missing", "mount source '\(src)' does not exist")
+                case .directory, .file:
+                    if writable {
+                        plan.ensureParents(dst)
+                        plan.mountpoint(dst, directory: fs.kind(of: src) == .directory)
+                        plan.ops.append(.bindWritable(source: src, destination: dst))
+                        plan.view.append((dst, .hostTree(source: src, writable: true)))
+                    } else {
+                        plan.bind(src, dst, readOnly: true, directory: fs.kind(of: src) == .directory)
+                    }
+                case .symlink:
+                    throw .usage("sandbox.mount_source_symlink", "mount source '\(src)' is a symlink; give the real path")
+                case .other:
+                    throw .usage("sandbox.mount_source_type", "mount source '\(src)' is not a file or directory")
+                }
+            case .tmpfs(let dst, let size):
+                // Owned by the sandbox user so the program can use it in both modes.
+                plan.tmpfs(dst, options: "mode=0755,uid=\(insideID),gid=\(insideID),size=\(size)m", writable: true)
+            }
+        }
+        for masked in spec.maskedPaths {
+            guard let host = plan.hostPath(of: masked) else { continue }
+            switch fs.kind(of: host) {
+            case .directory:
+                plan.ops.append(.tmpfs(masked, options: "mode=0000,size=4k"))
+                plan.ops.append(.readOnly(masked))
+            case .file, .other, .symlink:
+                plan.ops.append(.bind(source: "/dev/null", destination: masked, readOnly: true, allowDevices: false))
+            case .missing:
+                break
+            }
+        }
+        return plan
+    }
+
+    /// The host path backing a sandbox path (no symlink resolution), if it is host-backed.
+    public func hostPath(of path: String) -> String? {
+        guard let (mountPath, entry) = view.last(where: { SandboxPath.isWithin(path, $0.path) }) else { return nil }
+        guard case .hostTree(let source, _) = entry else { return nil }
+        let rest = String(path.dropFirst(mountPath.count))
+        return source == "/" ? (rest.isEmpty ? "/" : rest) : source + rest
+    }
+
+    /// True for a directory on the root tmpfs that only exists to hold deeper mounts.
+    public func isIntermediateDirectory(_ path: String) -> Bool {
+        entry(of: path) == nil && view.contains { $0.path.hasPrefix(path + "/") }
+    }
+
+    /// The innermost view entry covering `path`.
+    public func entry(of path: String) -> (path: String, entry: ViewEntry)? {
+        view.last(where: { SandboxPath.isWithin(path, $0.path) })
+    }
+
+    private mutating func ensureDir(_ path: String) {
+        ensureParents(path)
+        if !created.contains(path) {
+            ops.append(.dir(path, mode: 0o755))
+            created.insert(path)
+        }
+    }
+
+    private mutating func ensureParents(_ path: String) {
+        for a in SandboxPath.ancestors(path) where !created.contains(a) {
+            ops.append(.dir(a, mode: 0o755))
+            created.insert(a)
+        }
+    }
+
+    private mutating func mountpoint(_ path: String, directory: Bool) {
+        if directory { ensureDir(path) } else if !created.contains(path) {
+            ops.append(.file(path))
+            created.insert(path)
+        }
+    }
+
+    private mutating func bind(_ src: String, _ dst: String, readOnly: Bool, directory: Bool = true) {
+        ensureParents(dst)
+        mountpoint(dst, directory: directory)
+        ops.append(.bind(source: src, destination: dst, readOnly: readOnly, allowDevices: false))
+        view.append((dst, .hostTree(source: src, writable: !readOnly)))
+    }
+
+    private mutating func symlink(_ target: String, at path: String) {
+        ensureParents(path)
+        ops.append(.symlink(target: target, at: path))
+        created.insert(path)
+        view.append((path, .symlink(target: target)))
+    }
+
+    private mutating func tmpfs(_ path: String, options: String, writable: Bool) {
+        ensureDir(path)
+        ops.append(.tmpfs(path, options: options))
+        view.append((path, .privateTree(writable: writable)))
+    }
+
+    /// A private, read-only /etc holding only the sandbox user and a few host files.
+    private mutating func etc(_ spec: SandboxSpec, fs: HostFileSystem) {
+        tmpfs("/etc", options: "mode=0755,size=1m", writable: false)
+        let id = MountPlan.insideID
+        let files: [(String, String)] = [
+            ("/etc/passwd", "\(MountPlan.userName):x:\(id):\(id):sandbox:/tmp:/bin/sh\n"),
+            ("/etc/group", "\(MountPlan.userName):x:\(id):\n"),
+            ("/etc/hostname", spec.hostname + "\n"),
+            ("/etc/hosts", "127.0.0.1 localhost \(spec.hostname)\n::1 localhost\n"),
+        ]
+        for (path, text) in files {
+            ops.append(.write(path, content: Array(text.utf8), mode: 0o644))
+            created.insert(path)
+        }
+        for path in MountPlan.etcEntries {
+            switch fs.kind(of: path) {
+            case .directory: bind(path, path, readOnly: true)
+            case .file: bind(path, path, readOnly: true, directory: false)
+            case .symlink(let target):
+                ops.append(.symlink(target: target, at: path))
+                created.insert(path)
+            default: break
+            }
+        }
+        ops.append(.readOnly("/etc"))
+    }
+
+    /// A minimal /dev: a few harmless character devices and the usual symlinks.
+    private mutating func dev() {
+        tmpfs("/dev", options: "mode=0755,size=64k", writable: false)
+        for node in MountPlan.deviceNodes {
+            let path = "/dev/" + node
+            ops.append(.file(path))
+            created.insert(path)
+            ops.append(.bind(source: path, destination: path, readOnly: false, allowDevices: true))
+        }
+        let links = [("/proc/self/fd", "/dev/fd"), ("/proc/self/fd/0", "/dev/stdin"),
+                     ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr")]
+        for (target, at) in links {
+            ops.append(.symlink(target: target, at: at))
+            created.insert(at)
+        }
+        ops.append(.readOnly("/dev"))
+    }
+}

@@ -1,0 +1,120 @@
+/// Everything the sandbox needs to run one program: a plain value that `warden exec` flags,
+/// and later a policy, build. Defaults are the secure ones (no network, read-only system
+/// directories, private /tmp, tight limits).
+public struct SandboxSpec: Sendable, Equatable {
+    /// One entry of the filesystem view.
+    public enum Mount: Sendable, Equatable {
+        /// Host `source` visible read-only at `destination`.
+        case readOnly(source: String, destination: String)
+        /// Host `source` writable at `destination` (idmapped when Warden runs as root).
+        case readWrite(source: String, destination: String)
+        /// A private tmpfs at `destination`, capped at `sizeMB`.
+        case tmpfs(destination: String, sizeMB: Int)
+
+        /// Where the mount appears inside the sandbox.
+        public var destination: String {
+            switch self {
+            case .readOnly(_, let d), .readWrite(_, let d), .tmpfs(let d, _): d
+            }
+        }
+    }
+
+    /// Network access. Only `.none` is implemented; the others are refused until the
+    /// network stage lands.
+    public enum NetworkMode: String, Sendable, Equatable {
+        case none, loopback, host
+    }
+
+    /// What the program reads on standard input.
+    public enum StandardInput: Sendable, Equatable {
+        case null
+        /// The caller's file descriptor (e.g. 0) is handed to the program.
+        case inherit(fd: Int32)
+    }
+
+    /// Resource limits. `nil` means "no limit" only where noted.
+    public struct Limits: Sendable, Equatable {
+        /// Wall-clock limit; the whole tree is killed when it passes (exit 124).
+        public var wallSeconds: Double
+        /// CPU time for the whole tree (cgroup accounting) and per process (RLIMIT_CPU); nil: none.
+        public var cpuSeconds: Int?
+        /// Memory for the whole tree (cgroup), in MiB.
+        public var memoryMB: Int
+        /// Processes and threads for the whole tree (cgroup pids, RLIMIT_NPROC).
+        public var pids: Int
+        /// Bytes forwarded per output stream; the rest is drained and discarded.
+        public var outputBytes: Int
+        /// RLIMIT_NOFILE.
+        public var openFiles: Int
+        /// RLIMIT_FSIZE in bytes.
+        public var fileSizeBytes: Int
+        /// When no cgroup can be created (e.g. rootless without delegation), accept rlimits alone
+        /// (RLIMIT_AS per process, RLIMIT_NPROC per sandbox user) instead of refusing to run.
+        public var allowRlimitFallback: Bool
+
+        public init(wallSeconds: Double = 60, cpuSeconds: Int? = nil, memoryMB: Int = 512, pids: Int = 128,
+                    outputBytes: Int = 1 << 20, openFiles: Int = 256, fileSizeBytes: Int = 256 << 20,
+                    allowRlimitFallback: Bool = false) {
+            self.allowRlimitFallback = allowRlimitFallback
+            self.wallSeconds = wallSeconds
+            self.cpuSeconds = cpuSeconds
+            self.memoryMB = memoryMB
+            self.pids = pids
+            self.outputBytes = outputBytes
+            self.openFiles = openFiles
+            self.fileSizeBytes = fileSizeBytes
+        }
+    }
+
+    /// Program path inside the sandbox (absolute, or a name searched in PATH).
+    public var command: String
+    /// Arguments after the program name.
+    public var arguments: [String]
+    /// Extra mounts, applied after the system defaults (later entries cover earlier ones).
+    public var mounts: [Mount]
+    /// Mount the read-only system defaults (/usr, /bin, /lib..., minimal /etc, /tmp, /proc, /dev).
+    public var systemMounts: Bool
+    /// Files or directories (inside the sandbox) whose programs may be executed, in addition to
+    /// the command and its ELF interpreter.
+    public var allowExec: [String]
+    /// Paths inside the sandbox to hide (an empty directory or /dev/null is mounted over them).
+    public var maskedPaths: [String]
+    public var cwd: String
+    /// Environment of the program (nothing else is inherited). PATH/HOME/LANG defaults are
+    /// added when absent.
+    public var environment: [String: String]
+    public var limits: Limits
+    public var network: NetworkMode
+    public var stdin: StandardInput
+    public var hostname: String
+    /// Size of the private /tmp in MiB.
+    public var tmpSizeMB: Int
+
+    public init(command: String, arguments: [String] = [], mounts: [Mount] = [], systemMounts: Bool = true,
+                allowExec: [String] = [], maskedPaths: [String] = [], cwd: String = "/tmp",
+                environment: [String: String] = [:], limits: Limits = Limits(), network: NetworkMode = .none,
+                stdin: StandardInput = .null, hostname: String = "warden", tmpSizeMB: Int = 64) {
+        self.command = command
+        self.arguments = arguments
+        self.mounts = mounts
+        self.systemMounts = systemMounts
+        self.allowExec = allowExec
+        self.maskedPaths = maskedPaths
+        self.cwd = cwd
+        self.environment = environment
+        self.limits = limits
+        self.network = network
+        self.stdin = stdin
+        self.hostname = hostname
+        self.tmpSizeMB = tmpSizeMB
+    }
+
+    /// The environment the program actually receives.
+    public var effectiveEnvironment: [String: String] {
+        var env = environment
+        if env["PATH"] == nil { env["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" }
+        if env["HOME"] == nil { env["HOME"] = "/tmp" }
+        if env["LANG"] == nil { env["LANG"] = "C.UTF-8" }
+        return env
+    }
+}

@@ -1,0 +1,58 @@
+/// The kernel attack surface a confined tool never needs (x86_64 numbers). Denied calls get
+/// EPERM so well-behaved programs fail cleanly; foreign-architecture and x32 calls kill the
+/// process (there is no safe way to answer a syscall table we do not filter).
+public enum SeccompPolicy {
+    /// Syscalls denied outright, by name (names are used in tests and docs).
+    public static let denied: [(name: String, nr: UInt32)] = [
+        ("ptrace", 101), ("syslog", 103), ("uselib", 134),
+        ("vhangup", 153), ("modify_ldt", 154), ("pivot_root", 155), ("adjtimex", 159), ("chroot", 161),
+        ("acct", 163), ("settimeofday", 164), ("mount", 165), ("umount2", 166), ("swapon", 167),
+        ("swapoff", 168), ("reboot", 169), ("sethostname", 170), ("setdomainname", 171), ("iopl", 172),
+        ("ioperm", 173), ("create_module", 174), ("init_module", 175), ("delete_module", 176),
+        ("get_kernel_syms", 177), ("query_module", 178), ("quotactl", 179), ("nfsservctl", 180),
+        ("lookup_dcookie", 212), ("clock_settime", 227), ("mbind", 237), ("set_mempolicy", 238),
+        ("kexec_load", 246), ("add_key", 248), ("request_key", 249), ("keyctl", 250),
+        ("migrate_pages", 256), ("unshare", 272), ("move_pages", 279), ("perf_event_open", 298),
+        ("fanotify_init", 300), ("name_to_handle_at", 303), ("open_by_handle_at", 304),
+        ("clock_adjtime", 305), ("setns", 308), ("process_vm_readv", 310), ("process_vm_writev", 311),
+        ("kcmp", 312), ("finit_module", 313), ("kexec_file_load", 320), ("bpf", 321), ("userfaultfd", 323),
+        ("io_uring_setup", 425), ("io_uring_enter", 426), ("io_uring_register", 427), ("open_tree", 428),
+        ("move_mount", 429), ("fsopen", 430), ("fsconfig", 431), ("fsmount", 432), ("fspick", 433),
+        ("pidfd_getfd", 438), ("mount_setattr", 442), ("quotactl_fd", 443), ("open_tree_attr", 467),
+    ]
+
+    static let nrClone: UInt32 = 56, nrClone3: UInt32 = 435, nrIoctl: UInt32 = 16
+    static let nrMemfdCreate: UInt32 = 319, mfdExec: UInt32 = 0x10
+    static let nrSocket: UInt32 = 41, nrSocketpair: UInt32 = 53, nrPersonality: UInt32 = 135
+
+    /// CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
+    static let namespaceFlags: UInt32 = 0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000
+        | 0x1000_0000 | 0x2000_0000 | 0x4000_0000
+    static let tiocsti: UInt32 = 0x5412, tioclinux: UInt32 = 0x541C
+    static let afPacket: UInt32 = 17, sockRaw: UInt32 = 3
+    static let eperm: UInt16 = 1, enosys: UInt16 = 38
+
+    /// The full rule list.
+    public static var rules: [SeccompRule] {
+        var r = denied.map { SeccompRule(nr: $0.nr, action: .errno(eperm)) }
+        // clone3 passes flags in memory BPF cannot read: answer ENOSYS so libc falls back to clone.
+        r.append(SeccompRule(nr: nrClone3, action: .errno(enosys)))
+        r.append(SeccompRule(nr: nrClone, tests: [.anyBits(arg: 0, mask: namespaceFlags)], action: .errno(eperm)))
+        r.append(SeccompRule(nr: nrIoctl, tests: [.equals(arg: 1, value: tiocsti), .equals(arg: 1, value: tioclinux)],
+                             action: .errno(eperm)))
+        r.append(SeccompRule(nr: nrSocket, tests: [.equals(arg: 0, value: afPacket),
+                                                   .maskedEquals(arg: 1, mask: 0xf, value: sockRaw)],
+                             action: .errno(eperm)))
+        // memfd_create(MFD_EXEC): explicitly executable anonymous files are never needed.
+        r.append(SeccompRule(nr: nrMemfdCreate, tests: [.anyBits(arg: 1, mask: mfdExec)], action: .errno(eperm)))
+        // personality: only the query (0xffffffff) and PER_LINUX (0) are allowed.
+        r.append(SeccompRule(nr: nrPersonality, tests: [.equals(arg: 0, value: 0), .equals(arg: 0, value: 0xffff_ffff)],
+                             action: .allow, otherwise: .errno(eperm)))
+        return r
+    }
+
+    /// The compiled x86_64 filter.
+    public static func program() -> [BPFInstruction] {
+        SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64, rules: rules)
+    }
+}

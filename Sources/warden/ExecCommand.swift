@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import WardenCore
+import WardenSandbox
+
+/// `warden exec`: run one program in the kernel-enforced sandbox and pass its status through.
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a program confined (namespaces, pivot_root, Landlock, seccomp, cgroups, limits).",
+        discussion: """
+        Exit status: the program's own; 124 timeout; 128+N killed by signal N; 125 usage error; \
+        126 denied or the sandbox cannot be set up; 127 program not found.
+        """)
+
+    @Option(name: .customLong("ro"), help: "Read-only bind SRC[:DEST] (repeatable).")
+    var readOnly: [String] = []
+    @Option(name: .customLong("rw"), help: "Writable bind SRC[:DEST] (idmapped when run as root).")
+    var readWrite: [String] = []
+    @Option(name: .customLong("tmpfs"), help: "Private tmpfs DEST[:SIZE_MB] (default 64).")
+    var tmpfs: [String] = []
+    @Option(name: .customLong("allow-exec"), help: "File or directory (inside the sandbox) whose programs may run.")
+    var allowExec: [String] = []
+    @Option(name: .customLong("cwd"), help: "Working directory inside the sandbox (default /tmp).")
+    var cwd: String = "/tmp"
+    @Option(name: .customLong("env"), help: "Environment variable K=V (repeatable); nothing else is inherited.")
+    var env: [String] = []
+    @Option(name: .customLong("net"), help: "Network mode: none (the only mode enforced so far).")
+    var net: String = "none"
+    @Option(name: .customLong("timeout"), help: "Wall-clock limit in seconds (default 60).")
+    var timeout: Double = 60
+    @Option(name: .customLong("memory"), help: "Memory limit in MiB for the whole tree (default 512).")
+    var memory: Int = 512
+    @Option(name: .customLong("pids"), help: "Process/thread limit for the whole tree (default 128).")
+    var pids: Int = 128
+    @Option(name: .customLong("cpu"), help: "CPU-time limit in seconds for the whole tree.")
+    var cpu: Int?
+    @Option(name: .customLong("output-limit"), help: "Bytes forwarded per output stream (default 1048576).")
+    var outputLimit: Int = 1 << 20
+    @Option(name: .customLong("nofile"), help: "Open-file limit (default 256).")
+    var nofile: Int = 256
+    @Flag(name: .customLong("no-stdin"), help: "Give the program /dev/null as stdin instead of Warden's.")
+    var noStdin = false
+    @Flag(name: .customLong("rlimit-fallback"),
+          help: "If no cgroup can be created (rootless without delegation), enforce limits with rlimits only.")
+    var rlimitFallback = false
+    @Flag(name: .customLong("json"), help: "Print a JSON exit report as the last line of stdout.")
+    var json = false
+    @Argument(parsing: .postTerminator, help: "-- CMD [ARGS...]")
+    var command: [String] = []
+
+    func run() throws {
+        let spec = try buildSpec()
+        signal(SIGPIPE, SIG_IGN)
+        let output = TrackingOutput()
+        let report = try Sandbox.run(spec, output: output)
+        if json {
+            if output.lastStdoutByte != nil && output.lastStdoutByte != 0x0a { print("") }
+            Terminal.json(report.jsonValue)
+        }
+        fflush(nil)
+        Foundation.exit(report.status)
+    }
+
+    func buildSpec() throws(WardenError) -> SandboxSpec {
+        guard let program = command.first else {
+            throw .usage("exec.no_command", "give the program after '--': warden exec [options] -- CMD [ARGS...]")
+        }
+        guard let mode = SandboxSpec.NetworkMode(rawValue: net) else {
+            throw .usage("exec.net_invalid", "--net '\(net)': unknown network mode (supported: none)")
+        }
+        var mounts: [SandboxSpec.Mount] = []
+        for item in readOnly {
+            let (s, d) = Self.split(item)
+            mounts.append(.readOnly(source: s, destination: d ?? s))
+        }
+        for item in readWrite {
+            let (s, d) = Self.split(item)
+            mounts.append(.readWrite(source: s, destination: d ?? s))
+        }
+        for item in tmpfs {
+            let (d, size) = Self.split(item)
+            guard let mb = Int(size ?? "64") else {
+                throw .usage("exec.tmpfs_size", "--tmpfs \(item): size must be an integer number of MiB")
+            }
+            mounts.append(.tmpfs(destination: d, sizeMB: mb))
+        }
+        var environment: [String: String] = [:]
+        for item in env {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw .usage("exec.env_invalid", "--env '\(item)': expected K=V")
+            }
+            environment[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        let limits = SandboxSpec.Limits(wallSeconds: timeout, cpuSeconds: cpu, memoryMB: memory, pids: pids,
+                                        outputBytes: outputLimit, openFiles: nofile, allowRlimitFallback: rlimitFallback)
+        return SandboxSpec(command: program, arguments: Array(command.dropFirst()), mounts: mounts,
+                           allowExec: allowExec, cwd: cwd, environment: environment, limits: limits, network: mode,
+                           stdin: noStdin ? .null : .inherit(fd: 0))
+    }
+
+    static func split(_ item: String) -> (String, String?) {
+        guard let colon = item.firstIndex(of: ":") else { return (item, nil) }
+        return (String(item[..<colon]), String(item[item.index(after: colon)...]))
+    }
+}
+
+/// Streams to Warden's stdout/stderr and remembers the last stdout byte (to end the line
+/// before the JSON report).
+final class TrackingOutput: SandboxOutput {
+    private let inner = FileDescriptorOutput()
+    private(set) var lastStdoutByte: UInt8?
+
+    func write(stream: SandboxStream, bytes: UnsafeRawBufferPointer) {
+        if stream == .stdout, let last = bytes.last { lastStdoutByte = last }
+        inner.write(stream: stream, bytes: bytes)
+    }
+}

@@ -1,0 +1,321 @@
+import Foundation
+import Testing
+import WardenCore
+
+extension SandboxEndToEnd {
+/// Attacks that need host-side setup (planted files, listeners, processes) or check limits.
+@Suite("Escape suite: host-facing attacks and limits")
+struct EscapeHostTests {
+    @Test(arguments: Harness.Mode.allCases)
+    func plantedHostSecretIsInvisibleAndUnreadable(mode: Harness.Mode) throws {
+        let dir = try Harness.tempDir("secret")
+        let secret = dir + "/secret", open = dir + "/public"
+        try "top secret\n".write(toFile: secret, atomically: false, encoding: .utf8)
+        try "public\n".write(toFile: open, atomically: false, encoding: .utf8)
+        chmod(secret, 0o600)
+        chmod(open, 0o644)
+        // Not mounted: the host path simply does not exist inside.
+        #expect(try Harness.probe(mode, ["read", secret]).verdict.hasPrefix("err ENOENT"))
+        // Mounted: the sandbox uid is not the owner, so a 0600 file stays unreadable.
+        let flags = ["--ro", dir + ":/mnt/d"]
+        #expect(try Harness.probe(mode, flags: flags, ["read", "/mnt/d/secret"]).verdict.hasPrefix("err EACCES"))
+        #expect(try Harness.probe(mode, flags: flags, ["read", "/mnt/d/public"]).verdict.hasPrefix("ok"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func writableDirectoryKeepsHostOwnershipAndNothingElseIsWritable(mode: Harness.Mode) throws {
+        let owner: uid_t = mode == .root ? 1234 : 65534
+        let dir = try Harness.tempDir("rw", owner: owner)
+        let flags = ["--rw", dir + ":/work"]
+        let ok = try Harness.probe(mode, flags: flags, ["write", "/work/out.txt"])
+        #expect(ok.verdict.hasPrefix("ok"), "\(ok.stdout) \(ok.stderr)")
+        var st = stat()
+        #expect(stat(dir + "/out.txt", &st) == 0)
+        #expect(st.st_uid == owner && st.st_gid == owner, "created file owned by \(st.st_uid):\(st.st_gid)")
+        #expect(try Harness.probe(mode, flags: flags, ["write", "/opt/probe/pwned"]).verdict.hasPrefix("err EROFS"))
+        #expect(try Harness.probe(mode, flags: flags, ["write", "/work/../pwned"]).verdict.hasPrefix("err EROFS"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func symlinksAndDotDotCannotLeaveTheWritableDirectory(mode: Harness.Mode) throws {
+        let owner: uid_t = mode == .root ? 0 : 65534
+        let dir = try Harness.tempDir("links", owner: owner)
+        let outside = try Harness.tempDir("outside")
+        try "host file\n".write(toFile: outside + "/target", atomically: false, encoding: .utf8)
+        chmod(outside + "/target", 0o644)
+        try "inside\n".write(toFile: dir + "/inner", atomically: false, encoding: .utf8)
+        chmod(dir + "/inner", 0o644)
+        symlink(outside + "/target", dir + "/abs-link")
+        symlink("../../../../../../" + outside + "/target", dir + "/rel-link")
+        symlink("inner", dir + "/good-link")
+        let flags = ["--rw", dir + ":/work"]
+        #expect(try Harness.probe(mode, flags: flags, ["read", "/work/abs-link"]).verdict.hasPrefix("err ENOENT"))
+        #expect(try Harness.probe(mode, flags: flags, ["read", "/work/rel-link"]).verdict.hasPrefix("err ENOENT"))
+        #expect(try Harness.probe(mode, flags: flags, ["read", "/work/../../../" + outside + "/target"]).verdict.hasPrefix("err ENOENT"))
+        // A symlink the tool makes itself resolves inside the sandbox too.
+        #expect(try Harness.probe(mode, flags: flags, ["symlink", "/etc/shadow", "/work/made"]).verdict.hasPrefix("ok"))
+        #expect(try Harness.probe(mode, flags: flags, ["read", "/work/made"]).verdict.hasPrefix("err ENOENT"))
+        #expect(try Harness.probe(mode, flags: flags, ["read", "/work/good-link"]).verdict.hasPrefix("ok"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func loopbackListenerAndAbstractSocketOnTheHostAreUnreachable(mode: Harness.Mode) throws {
+        let tcp = try HostListener.tcp()
+        defer { close(tcp.fd) }
+        #expect(HostListener.connectTCP(port: tcp.port), "control: the host itself can connect")
+        let denied = try Harness.probe(mode, ["connect", String(tcp.port)])
+        #expect(denied.verdict.hasPrefix("err "), "\(denied.stdout)")
+
+        let name = "warden-test-\(getpid())-\(mode.rawValue)"
+        let unixFD = try HostListener.abstractUnix(name)
+        defer { close(unixFD) }
+        #expect(HostListener.connectAbstract(name), "control: the host itself can connect")
+        let refused = try Harness.probe(mode, ["unix-abstract", name])
+        #expect(refused.verdict.hasPrefix("err "), "\(refused.stdout)")
+        #expect(try Harness.probe(mode, ["socketpair"]).verdict.hasPrefix("ok"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func killMinusOneOnlyReachesTheSandbox(mode: Harness.Mode) throws {
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer { sleeper.terminate() }
+        let r = try Harness.probe(mode, ["kill-all"])
+        #expect(r.verdict.hasPrefix("ok kill"), "control: kill(-1) succeeds against the sandbox's own child")
+        #expect(sleeper.isRunning, "host process must survive kill -9 -1 from inside")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func forkBombIsContainedAndWardenStaysResponsive(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, flags: ["--pids", "32", "--timeout", "30"], ["fork-bomb"])
+        #expect(r.verdict.hasPrefix("err EAGAIN"), "\(r.stdout)")
+        #expect(r.status == 1)
+        #expect(try Harness.probe(mode, ["fork"]).verdict.hasPrefix("ok"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func memoryBombIsContained(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, flags: ["--memory", "64", "--json"], ["mem-bomb", "1024"])
+        let report = try #require(r.report)
+        if mode == .root {
+            // cgroup v1/v2 memory limit: the OOM killer ends the tree.
+            #expect(r.status == 137, "\(r.stdout)")
+            #expect(report["limits_hit"]?.arrayValue?.contains(.string("memory")) == true)
+        } else {
+            // rlimit fallback: allocation fails inside the process.
+            #expect(r.verdict.hasPrefix("err ENOMEM"), "\(r.stdout)")
+        }
+        #expect(try Harness.probe(mode, flags: ["--memory", "64"], ["mem-bomb", "16"]).verdict.hasPrefix("ok"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func diskFillOfTmpHitsTheTmpfsCap(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, ["disk-fill", "/tmp/fill", "4096"])
+        #expect(r.verdict.hasPrefix("err ENOSPC") || r.verdict.hasPrefix("err EFBIG"), "\(r.stdout)")
+        #expect(try Harness.probe(mode, ["disk-fill", "/tmp/small", "1"]).verdict.hasPrefix("ok"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func fdExhaustionStopsAtTheLimit(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, flags: ["--nofile", "64"], ["fd-exhaust"])
+        #expect(r.verdict.hasPrefix("err EMFILE after 61"), "\(r.stdout)")
+        #expect(try Harness.probe(mode, ["fds"]).verdict == "ok 3 open")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func outputFloodIsCappedAndDrained(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, flags: ["--output-limit", "1000", "--json"], ["flood", "20"])
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.first?.count == 1000 && lines.first?.allSatisfy { $0 == "A" } == true)
+        let report = try #require(r.report)
+        #expect(report["stdout_truncated"] == .bool(true))
+        #expect(report["stdout_bytes"] == .int(20 << 20))
+        #expect(r.status == 0)
+        #expect(try Harness.probe(mode, flags: ["--output-limit", "1000"], ["echo", "small"]).stdout == "ok small\n")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func doubleForkedDaemonDoesNotOutliveTheRun(mode: Harness.Mode) throws {
+        let token = "WARDEN-DAEMON-\(UUID().uuidString.prefix(8))"
+        let r = try Harness.probe(mode, ["daemon", token])
+        #expect(r.verdict.hasPrefix("ok daemon running"), "control: the daemon did start: \(r.stdout)")
+        #expect(Harness.processes(containing: token).isEmpty)
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func sleepingPastTheTimeoutIsKilledWith124(mode: Harness.Mode) throws {
+        let token = "WARDEN-SLEEP-\(UUID().uuidString.prefix(8))"
+        let r = try Harness.probe(mode, flags: ["--timeout", "1", "--json"], ["hold", "30", token])
+        #expect(r.status == 124)
+        #expect(try #require(r.report)["timed_out"] == .bool(true))
+        #expect(Harness.processes(containing: token).isEmpty)
+        #expect(try Harness.probe(mode, flags: ["--timeout", "5"], ["sleep", "0"]).status == 0)
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func cpuLimitStopsASpinningProgram(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, flags: ["--cpu", "1", "--timeout", "20", "--json"], ["spin"])
+        #expect(r.status == 128 + SIGXCPU || r.status == 137, "\(r.status)")
+        #expect(try #require(r.report)["limits_hit"]?.arrayValue?.contains(.string("cpu")) == true)
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func inheritedFileDescriptorsAreClosed(mode: Harness.Mode) throws {
+        let e = try Harness.environment()
+        var inner = "\(e.warden) exec --no-stdin --ro \(e.probeDir):/opt/probe"
+        if mode == .rootless { inner = "/usr/bin/setpriv --reuid 65534 --regid 65534 --clear-groups " + inner + " --rlimit-fallback" }
+        let attack = Harness.raw("/bin/sh", ["-c", "exec 7</etc/hostname; exec \(inner) -- /opt/probe/warden-probe fd 7"])
+        #expect(attack.verdict.hasPrefix("err EBADF"), "\(attack.stdout) \(attack.stderr)")
+        let control = Harness.raw("/bin/sh", ["-c", "exec 7</etc/hostname; exec \(inner) -- /opt/probe/warden-probe fd 1"])
+        #expect(control.verdict.hasPrefix("ok"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func shellCannotRunABinaryThatIsNotAllowed(mode: Harness.Mode) throws {
+        let denied = try Harness.exec(mode, ["/bin/sh", "-c", "cat /etc/passwd"])
+        #expect(denied.status == 126, "\(denied.status) \(denied.stderr)")
+        #expect(!denied.stdout.contains("sandbox:x:"))
+        let allowed = try Harness.exec(mode, flags: ["--allow-exec", "/usr/bin/cat"], ["/bin/sh", "-c", "cat /etc/passwd"])
+        #expect(allowed.status == 0)
+        #expect(allowed.stdout == "sandbox:x:1000:1000:sandbox:/tmp:/bin/sh\n")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func setuidBinaryGainsNothing(mode: Harness.Mode) throws {
+        let e = try Harness.environment()
+        let dir = try Harness.tempDir("suid")
+        try FileManager.default.copyItem(atPath: e.probe, toPath: dir + "/suid-probe")
+        chown(dir + "/suid-probe", 0, 0)
+        chmod(dir + "/suid-probe", 0o4755)
+        let flags = ["--ro", dir + ":/opt/suid", "--allow-exec", "/opt/suid/suid-probe"]
+        let r = try Harness.probe(mode, flags: flags, ["exec", "/opt/suid/suid-probe", "whoami"])
+        #expect(r.verdict == "ok uid=1000 euid=1000 gid=1000 egid=1000", "\(r.stdout) \(r.stderr)")
+        #expect(try Harness.probe(mode, ["caps"]).verdict.contains("CapInh:\t0000000000000000 CapPrm:\t0000000000000000 CapEff:\t0000000000000000 CapBnd:\t0000000000000000 CapAmb:\t0000000000000000"))
+        #expect(try Harness.probe(mode, ["nnp"]).verdict == "ok nnp=1")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func hostHostnameIsUntouched(mode: Harness.Mode) throws {
+        let before = ProcessInfo.processInfo.hostName
+        #expect(try Harness.probe(mode, ["sethostname", "evil"]).verdict.hasPrefix("err EPERM"))
+        #expect(try Harness.probe(mode, ["hostname"]).verdict == "ok warden")
+        var buf = [CChar](repeating: 0, count: 256)
+        gethostname(&buf, 255)
+        #expect(String(cString: buf) != "evil")
+        #expect(ProcessInfo.processInfo.hostName == before)
+    }
+
+    @Test func executingFromAMemfdIsBlockedAsRoot() throws {
+        let r = try Harness.probe(.root, ["memfd-exec"])
+        #expect(r.verdict == "err EACCES fexecve", "\(r.stdout)")
+        #expect(try Harness.probe(.root, ["exec", "/opt/probe/warden-probe", "echo", "hi"]).verdict == "ok hi")
+        // The sysctl is per PID namespace: the host keeps its own value.
+        #expect((try? String(contentsOfFile: "/proc/sys/vm/memfd_noexec", encoding: .utf8)) != "2\n")
+        // Rootless cannot set it (global-root-only sysctl); the report says so.
+        let rootless = try Harness.probe(.rootless, flags: ["--json"], ["echo", "x"])
+        #expect(try #require(rootless.report)["enforcement"]?["memfd_noexec"] == .string("not enforced (rootless)"))
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func int80SyscallsKillTheProcess(mode: Harness.Mode) throws {
+        let r = try Harness.probe(mode, ["int80"])
+        #expect(r.status == 128 + SIGSYS, "\(r.status) \(r.stdout)")
+        #expect(r.stdout.isEmpty)
+        #expect(try Harness.probe(mode, ["getpid"]).verdict == "ok pid=2")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
+    func programRunsAsAnUnprivilegedHostUidAndDiesWithWarden(mode: Harness.Mode) throws {
+        let e = try Harness.environment()
+        let token = "WARDEN-ID-\(UUID().uuidString.prefix(8))"
+        let p = Process()
+        var args = [e.warden, "exec", "--no-stdin", "--ro", e.probeDir + ":/opt/probe"]
+        if mode == .rootless { args = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + args + ["--rlimit-fallback"] }
+        p.executableURL = URL(fileURLWithPath: args[0])
+        p.arguments = Array(args.dropFirst()) + ["--", "/opt/probe/warden-probe", "hold", "30", token]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        var pids: [Int32] = []
+        for _ in 0..<400 where pids.isEmpty {
+            usleep(10000)
+            pids = Harness.processes(containing: token)
+        }
+        let pid = try #require(pids.first)
+        let status = String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/status") ?? Data(), as: UTF8.self)
+        let uidLine = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }.map(String.init) ?? ""
+        let expected = mode == .root ? "1999900000" : "65534"
+        #expect(uidLine.split(separator: "\t").dropFirst().allSatisfy { $0 == expected }, "\(uidLine)")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        var left = Harness.processes(containing: token)
+        for _ in 0..<200 where !left.isEmpty {
+            usleep(10000)
+            left = Harness.processes(containing: token)
+        }
+        #expect(left.isEmpty, "sandbox must die with warden")
+    }
+}
+}
+
+/// Host-side sockets the sandbox must not reach.
+enum HostListener {
+    static func tcp() throws -> (fd: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { ptr in
+            ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &len) == 0
+            }
+        }
+        guard ok else { throw Harness.Failure(description: "cannot listen on loopback") }
+        return (fd, UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func connectTCP(port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        addr.sin_port = port.bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    private static func abstractAddress(_ name: String) -> (sockaddr_un, socklen_t) {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(name.utf8)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw[0] = 0
+            for (i, b) in bytes.enumerated() where i + 1 < raw.count { raw[i + 1] = b }
+        }
+        return (addr, socklen_t(2 + 1 + bytes.count))
+    }
+
+    static func abstractUnix(_ name: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var (addr, len) = abstractAddress(name)
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 8) == 0 }
+        }
+        guard ok else { throw Harness.Failure(description: "cannot bind abstract socket") }
+        return fd
+    }
+
+    static func connectAbstract(_ name: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var (addr, len) = abstractAddress(name)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) == 0 }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Testing
+@testable import WardenSandbox
+
+/// A classic-BPF interpreter for seccomp programs: evaluates the compiled filter on synthetic
+/// `seccomp_data`, so the compiler is checked by behaviour, not by byte layout.
+struct BPFMachine {
+    let program: [BPFInstruction]
+
+    enum Outcome: Equatable { case verdict(UInt32), invalid(String) }
+
+    /// data: nr, arch, ip, args[6] laid out as in struct seccomp_data.
+    func run(nr: UInt32, arch: UInt32 = SeccompCompiler.auditArchX86_64, args: [UInt64] = []) -> Outcome {
+        var data = [UInt8](repeating: 0, count: 64)
+        func put32(_ v: UInt32, _ off: Int) { for i in 0..<4 { data[off + i] = UInt8((v >> (8 * UInt32(i))) & 0xff) } }
+        put32(nr, 0)
+        put32(arch, 4)
+        for (i, a) in args.prefix(6).enumerated() {
+            put32(UInt32(truncatingIfNeeded: a), 16 + 8 * i)
+            put32(UInt32(truncatingIfNeeded: a >> 32), 20 + 8 * i)
+        }
+        var acc: UInt32 = 0
+        var pc = 0
+        var steps = 0
+        while pc < program.count {
+            steps += 1
+            if steps > 4096 { return .invalid("loop") }
+            let ins = program[pc]
+            switch ins.code {
+            case 0x20:
+                let k = Int(ins.k)
+                guard k + 4 <= data.count, k % 4 == 0 else { return .invalid("load out of range") }
+                acc = UInt32(data[k]) | UInt32(data[k + 1]) << 8 | UInt32(data[k + 2]) << 16 | UInt32(data[k + 3]) << 24
+                pc += 1
+            case 0x54: acc &= ins.k; pc += 1
+            case 0x15: pc += 1 + Int(acc == ins.k ? ins.jt : ins.jf)
+            case 0x35: pc += 1 + Int(acc >= ins.k ? ins.jt : ins.jf)
+            case 0x45: pc += 1 + Int(acc & ins.k != 0 ? ins.jt : ins.jf)
+            case 0x06: return .verdict(ins.k)
+            default: return .invalid("opcode \(ins.code)")
+            }
+        }
+        return .invalid("fell off the end")
+    }
+}
+
+@Suite("Seccomp BPF compiler")
+struct SeccompCompilerTests {
+    let machine = BPFMachine(program: SeccompPolicy.program())
+    let allow = SeccompAction.allow.value
+    let eperm = SeccompAction.errno(1).value
+    let kill = SeccompAction.killProcess.value
+
+    @Test func foreignArchitectureAndX32AreKilled() {
+        #expect(machine.run(nr: 0, arch: 0x4000_0003 /* i386 */) == .verdict(kill))
+        #expect(machine.run(nr: 0x4000_0000 + 1) == .verdict(kill))
+        #expect(machine.run(nr: 0) == .verdict(allow))
+    }
+
+    @Test func everyDeniedSyscallGetsEPERM() {
+        for (name, nr) in SeccompPolicy.denied {
+            #expect(machine.run(nr: nr) == .verdict(eperm), "\(name)")
+        }
+    }
+
+    @Test func clone3FallsBackAndCloneFlagsAreInspected() {
+        #expect(machine.run(nr: 435) == .verdict(SeccompAction.errno(38).value))
+        #expect(machine.run(nr: 56, args: [0x0120_0011]) == .verdict(allow))        // fork-style clone
+        #expect(machine.run(nr: 56, args: [0x003d_0f00]) == .verdict(allow))        // pthread_create flags
+        for flag: UInt64 in [0x1000_0000, 0x2000_0000, 0x4000_0000, 0x0002_0000, 0x0800_0000, 0x0400_0000, 0x0200_0000] {
+            #expect(machine.run(nr: 56, args: [flag | 0x11]) == .verdict(eperm))
+        }
+    }
+
+    @Test func ioctlSocketAndPersonalityArguments() {
+        #expect(machine.run(nr: 16, args: [1, 0x5412]) == .verdict(eperm))        // TIOCSTI
+        #expect(machine.run(nr: 16, args: [1, 0x541C]) == .verdict(eperm))        // TIOCLINUX
+        #expect(machine.run(nr: 16, args: [1, 0x1_0000_5412]) == .verdict(eperm)) // high bits ignored by the kernel too
+        #expect(machine.run(nr: 16, args: [1, 0x5401]) == .verdict(allow))        // TCGETS
+        #expect(machine.run(nr: 41, args: [17, 3, 0]) == .verdict(eperm))         // AF_PACKET
+        #expect(machine.run(nr: 41, args: [2, 3, 1]) == .verdict(eperm))          // SOCK_RAW
+        #expect(machine.run(nr: 41, args: [2, 3 | 0x80000, 1]) == .verdict(eperm)) // SOCK_RAW|SOCK_CLOEXEC
+        #expect(machine.run(nr: 41, args: [2, 1, 0]) == .verdict(allow))          // TCP
+        #expect(machine.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(allow)) // AF_UNIX
+        #expect(machine.run(nr: 319, args: [0, 0x10]) == .verdict(eperm))        // memfd_create(MFD_EXEC)
+        #expect(machine.run(nr: 319, args: [0, 0x1]) == .verdict(allow))         // memfd_create(MFD_CLOEXEC)
+        #expect(machine.run(nr: 135, args: [0]) == .verdict(allow))
+        #expect(machine.run(nr: 135, args: [0xffff_ffff]) == .verdict(allow))
+        #expect(machine.run(nr: 135, args: [8]) == .verdict(eperm))
+        #expect(machine.run(nr: 135, args: [0x0040_0000]) == .verdict(eperm))     // READ_IMPLIES_EXEC
+    }
+
+    /// Property: for random syscall numbers and arguments the program always terminates with a
+    /// verdict, and any number outside the rule set is allowed.
+    @Test func randomInputsAlwaysReachAVerdict() {
+        var rng = SystemRandomNumberGenerator()
+        let ruled = Set(SeccompPolicy.rules.map(\.nr))
+        for _ in 0..<20_000 {
+            let nr = UInt32.random(in: 0..<600, using: &rng)
+            let args = (0..<6).map { _ in UInt64.random(in: 0...UInt64.max, using: &rng) }
+            let outcome = machine.run(nr: nr, args: args)
+            guard case .verdict(let v) = outcome else {
+                Issue.record("no verdict for nr \(nr): \(outcome)")
+                return
+            }
+            if !ruled.contains(nr) { #expect(v == allow, "nr \(nr)") }
+        }
+    }
+
+    @Test func longRuleListsKeepJumpsLocal() {
+        let rules = (0..<400).map { SeccompRule(nr: UInt32($0), tests: [.equals(arg: 0, value: 1)], action: .errno(1)) }
+        let program = SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64, rules: rules)
+        let m = BPFMachine(program: program)
+        #expect(m.run(nr: 399, args: [1]) == .verdict(eperm))
+        #expect(m.run(nr: 399, args: [2]) == .verdict(allow))
+        #expect(m.run(nr: 400) == .verdict(allow))
+        #expect(SeccompCompiler.bytes(program).count == program.count * 8)
+    }
+}
