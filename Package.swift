@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Shared value types, strict JSON, canonical encoding, errors. No I/O.
@@ -32,8 +33,19 @@ let package = Package(
         .target(name: "CWardenSpawn"),
         // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
         .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn"]),
+        // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.
+        .target(name: "WardenPolicy", dependencies: [
+            "WardenCore", "WardenHome", "WardenTrust",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Release-mode micro-benchmark of decide() (see docs/POLICY.md).
+        .executableTarget(name: "warden-bench-policy", dependencies: ["WardenPolicy", "WardenCore"]),
+        // Test helper: admits runs against a home from a separate process (concurrency tests).
+        .executableTarget(name: "warden-policy-probe", dependencies: ["WardenPolicy", "WardenCore", "WardenHome", "WardenTrust"]),
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust", "WardenSandbox",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
@@ -47,6 +59,7 @@ let package = Package(
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"],
                     exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,7 @@ public enum WardenMigrations {
     public static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         TrustSchema.register(in: &m)
+        PolicySchema.register(in: &m)
         return m
     }
 }

@@ -15,6 +15,10 @@ struct Warden: AsyncParsableCommand {
             ToolCommand.self,
             ExecCommand.self,
             DoctorCommand.self,
+            PolicyCommand.self,
+            ApprovalsCommand.self,
+            ApproveCommand.self,
+            DenyCommand.self,
         ]
     )
 

@@ -1,0 +1,89 @@
+/// A deny glob over absolute paths: segments separated by `/`; `**` matches zero or more
+/// whole segments, `*` any run of characters within one segment, `?` one character.
+/// A pattern is absolute (`/home/*/.aws/**`) or starts with `**/` (anywhere).
+///
+/// Matching is ASCII case-insensitive on purpose: a case-folding filesystem (vfat, ext4
+/// casefold) opens `.SSH` as `.ssh`, so a deny rule must not be dodged by spelling.
+public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
+    public let pattern: String
+    /// Lowercased segments; `**` is kept as a segment of its own.
+    let segments: [[UInt8]]
+
+    public init(_ pattern: String) throws(PolicyFieldError) {
+        guard !pattern.isEmpty else { throw PolicyFieldError("a glob must not be empty") }
+        guard pattern.hasPrefix("/") || pattern.hasPrefix("**/") else {
+            throw PolicyFieldError("glob \"\(pattern)\" must be absolute or start with **/")
+        }
+        guard !pattern.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            throw PolicyFieldError("glob \"\(pattern)\" contains a control character")
+        }
+        let parts = pattern.split(separator: "/", omittingEmptySubsequences: true).map { Array($0.utf8) }
+        for part in parts {
+            if part == Array(".".utf8) || part == Array("..".utf8) {
+                throw PolicyFieldError("glob \"\(pattern)\" must not contain . or .. segments")
+            }
+            if part.contains(UInt8(ascii: "[")) || part.contains(UInt8(ascii: "{")) {
+                throw PolicyFieldError("glob \"\(pattern)\": character classes and braces are not supported")
+            }
+            if part != Array("**".utf8), part.count >= 2, zip(part, part.dropFirst()).contains(where: { $0 == UInt8(ascii: "*") && $1 == UInt8(ascii: "*") }) {
+                throw PolicyFieldError("glob \"\(pattern)\": ** must be a whole segment")
+            }
+        }
+        guard !parts.isEmpty else { throw PolicyFieldError("glob \"\(pattern)\" matches every path") }
+        if parts.allSatisfy({ $0 == Array("**".utf8) }) { throw PolicyFieldError("glob \"\(pattern)\" matches every path") }
+        self.pattern = pattern
+        self.segments = parts.map { $0.map(PathGlob.fold) }
+    }
+
+    public var description: String { pattern }
+
+    static func fold(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b + 32 : b }
+
+    /// True when the normalized absolute `path` matches.
+    public func matches(_ path: NormalizedPath) -> Bool {
+        let segs = path.foldedSegments
+        return PathGlob.match(segments[...], segs[...])
+    }
+
+    private static let doubleStar = Array("**".utf8)
+
+    private static func match(_ pat: ArraySlice<[UInt8]>, _ path: ArraySlice<[UInt8]>) -> Bool {
+        guard let first = pat.first else { return path.isEmpty }
+        if first == doubleStar {
+            let rest = pat.dropFirst()
+            if rest.isEmpty { return true }
+            var p = path
+            while true {
+                if match(rest, p) { return true }
+                if p.isEmpty { return false }
+                p = p.dropFirst()
+            }
+        }
+        guard let seg = path.first, segmentMatch(first[...], seg[...]) else { return false }
+        return match(pat.dropFirst(), path.dropFirst())
+    }
+
+    private static func segmentMatch(_ pat: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
+        var p = pat.startIndex, i = s.startIndex
+        var starP = -1, starI = -1
+        while i < s.endIndex {
+            if p < pat.endIndex, pat[p] == UInt8(ascii: "?") || pat[p] == s[i] {
+                p += 1; i += 1
+            } else if p < pat.endIndex, pat[p] == UInt8(ascii: "*") {
+                starP = p; starI = i; p += 1
+            } else if starP >= 0 {
+                p = starP + 1; starI += 1; i = starI
+            } else {
+                return false
+            }
+        }
+        while p < pat.endIndex, pat[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pat.endIndex
+    }
+}
+
+/// A field-level validation failure; the loader adds file, line, column and field.
+public struct PolicyFieldError: Error, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,390 @@
+import Foundation
+
+/// The decision function. Pure: no I/O except through the caller-supplied `HostView`
+/// (PATH search and symlink resolution, deterministic in tests), no clock (`now` is an
+/// argument), no randomness. Every rule consulted is recorded in the trace; every failed
+/// rule adds a `Denial`, so a refusal lists all its reasons.
+public enum PolicyEngine {
+    /// Decides `request` under `policy` as it would run on `host`.
+    public static func decide(_ request: ExecutionRequest, _ policy: Policy, _ state: DecisionState, now: Date, host: any HostView) -> Decision {
+        decide(request, PreparedPolicy(policy, host: host), state, now: now)
+    }
+
+    /// Decides `request` under a prepared policy (programs and absolute trees pre-resolved).
+    public static func decide(_ request: ExecutionRequest, _ prepared: PreparedPolicy, _ state: DecisionState, now: Date) -> Decision {
+        var ctx = Context(request: request, prepared: prepared, state: state, now: now)
+        ctx.run()
+        return ctx.finish()
+    }
+}
+
+/// One evaluation; mutable scratch space for `PolicyEngine.decide`.
+struct Context {
+    let request: ExecutionRequest
+    let prepared: PreparedPolicy
+    let state: DecisionState
+    let now: Date
+    var policy: Policy { prepared.policy }
+    var host: any HostView { prepared.host }
+
+    var trace: [TraceStep] = []
+    var denials: [Denial] = []
+    var matchedRule: CommandRule?
+    var executable: String?
+    var cwd: NormalizedPath?
+    var readonlyTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
+    var writableTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
+    var limits = ResourceLimits.defaults
+
+    init(request: ExecutionRequest, prepared: PreparedPolicy, state: DecisionState, now: Date) {
+        self.request = request
+        self.prepared = prepared
+        self.state = state
+        self.now = now
+    }
+
+    mutating func pass(_ rule: String, _ detail: String) { trace.append(TraceStep(rule, .pass, detail)) }
+    mutating func info(_ rule: String, _ detail: String) { trace.append(TraceStep(rule, .info, detail)) }
+    mutating func fail(_ rule: String, _ code: String, _ detail: String) {
+        trace.append(TraceStep(rule, .fail, detail))
+        denials.append(Denial(code, "denied: \(detail) (\(rule))"))
+    }
+
+    mutating func run() {
+        guard checkRequest() else { return }
+        checkWindow()
+        checkTrees()
+        checkCommand()
+        checkPaths()
+        checkLimits()
+        checkNetwork()
+        checkBudget()
+    }
+
+    // MARK: request shape
+
+    mutating func checkRequest() -> Bool {
+        let t = request.tenant
+        if t.isEmpty || t.utf8.count > 128 || t.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) {
+            fail("request", "policy.request.invalid", "tenant must be 1-128 printable characters without spaces")
+            return false
+        }
+        guard let first = request.argv.first, !first.isEmpty else {
+            fail("request", "policy.request.invalid", "empty command")
+            return false
+        }
+        if request.argv.contains(where: { $0.utf8.contains(0) }) {
+            fail("request", "policy.request.invalid", "an argument contains a NUL byte")
+            return false
+        }
+        guard let c = NormalizedPath(request.workingDirectory) else {
+            fail("request", "policy.request.invalid", "working directory \"\(request.workingDirectory)\" is not an absolute path")
+            return false
+        }
+        cwd = c
+        return true
+    }
+
+    // MARK: time
+
+    mutating func checkWindow() {
+        let w = policy.window
+        if let nb = w.notBefore, now < nb {
+            fail("window.not_before", "policy.window.not_yet", "now \(RFC3339.format(now)) is before not_before \(RFC3339.format(nb))")
+        } else if let na = w.notAfter, now >= na {
+            fail("window.not_after", "policy.window.expired", "now \(RFC3339.format(now)) is at or after not_after \(RFC3339.format(na))")
+        } else if w.notBefore == nil && w.notAfter == nil {
+            pass("window", "no time window set")
+        } else {
+            pass("window", "now \(RFC3339.format(now)) is inside the window")
+        }
+        if let start = state.sessionStartedAt {
+            let age = now.timeIntervalSince(start)
+            if age > Double(w.maxSessionSeconds) {
+                fail("window.max_session_seconds", "policy.session.expired",
+                     "session \(request.sessionID) started \(Int(age))s ago; the maximum is \(w.maxSessionSeconds)s")
+            } else {
+                pass("window.max_session_seconds", "session \(request.sessionID) is \(Int(max(0, age)))s old (max \(w.maxSessionSeconds)s)")
+            }
+        } else {
+            pass("window.max_session_seconds", "session \(request.sessionID) starts with this run")
+        }
+    }
+
+    // MARK: trees
+
+    mutating func checkTrees() {
+        guard let cwd else { return }
+        func resolve(_ list: [String], _ pre: [(String, NormalizedPath?)], _ key: String) -> [(NormalizedPath, NormalizedPath)] {
+            var out: [(NormalizedPath, NormalizedPath)] = []
+            var preIndex = 0
+            for (i, t) in list.enumerated() {
+                let rule = "filesystem.\(key)[\(i)]"
+                let lexical: NormalizedPath?
+                let real: NormalizedPath?
+                if t.hasPrefix("/") {
+                    lexical = NormalizedPath(t)
+                    real = preIndex < pre.count ? pre[preIndex].1 : nil
+                    preIndex += 1
+                } else {
+                    lexical = NormalizedPath(String(t.dropFirst(t == "." ? 1 : 2)), relativeTo: cwd)
+                    real = lexical.flatMap { host.resolveForAccess($0.description) }
+                }
+                guard let lexical, let real, host.realPath(real.description) != nil else {
+                    info(rule, "\(t) does not exist; not mounted")
+                    continue
+                }
+                if let g = policy.filesystem.deny.first(where: { $0.matches(lexical) || $0.matches(real) }) {
+                    fail(rule, "policy.path.tree_denied", "tree \(t) is covered by deny glob \(g.pattern)")
+                    continue
+                }
+                out.append((lexical, real))
+            }
+            return out
+        }
+        readonlyTrees = resolve(policy.filesystem.readonly, prepared.absoluteReadonly, "readonly").map { (lexical: $0.0, real: $0.1) }
+        writableTrees = resolve(policy.filesystem.writable, prepared.absoluteWritable, "writable").map { (lexical: $0.0, real: $0.1) }
+    }
+
+    // MARK: commands
+
+    mutating func checkCommand() {
+        let argv = request.argv
+        let name = argv[0]
+        guard let found = PreparedPolicy.resolveProgram(name, host: host, cwd: cwd?.description) else {
+            fail("commands", "policy.command.not_found", "command `\(name)` is not an executable file in the sandbox PATH (\(host.searchPath.joined(separator: ":")))")
+            return
+        }
+        let invoked = InlineCode.basename(name)
+        let rules = policy.commands.allow
+        for i in rules.indices {
+            let rule = rules[i]
+            let label = "commands.allow[\(rule.index)]"
+            if InlineCode.basename(rule.program) != invoked {
+                trace.append(TraceStep(label, .skip, "`\(rule.program)` is not `\(invoked)`"))
+                continue
+            }
+            guard let real = prepared.programs[i] else {
+                trace.append(TraceStep(label, .skip, "`\(rule.program)` is not an executable on this host"))
+                continue
+            }
+            guard real == found.real else {
+                trace.append(TraceStep(label, .skip, "`\(rule.program)` resolves to \(real), the request to \(found.real)"))
+                continue
+            }
+            if let pats = rule.args, !Self.argsMatch(pats, argv.dropFirst()) {
+                trace.append(TraceStep(label, .skip, "arguments do not match [\(pats.map(\.description).joined(separator: ", "))]"))
+                continue
+            }
+            matchedRule = rule
+            pass(label, "`\(rule.program)\(rule.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? "")`\(rule.args == nil ? " (any arguments)" : "") allows \(found.real)")
+            break
+        }
+        guard let rule = matchedRule else {
+            fail("commands.allow", "policy.command.not_allowed", "command `\(name)` (\(found.real)) is not in the allowlist or any structured rule")
+            return
+        }
+        if policy.commands.denyInlineCode {
+            if rule.isExact {
+                info("commands.deny_inline_code", "exact structured rule \(rule.index) allows this argv verbatim")
+            } else if let why = InlineCode.detect(argv: argv, names: [found.found, found.real]) {
+                fail("commands.deny_inline_code", "policy.command.inline_code", why)
+                return
+            } else {
+                pass("commands.deny_inline_code", "no interpreter inline code")
+            }
+        } else {
+            info("commands.deny_inline_code", "disabled by the policy")
+        }
+        guard let real = NormalizedPath(found.real) else { return }
+        if let w = writableTrees.first(where: { real.isWithin($0.real) }) {
+            fail("commands", "policy.command.writable_location", "\(found.real) lies in writable tree \(w.real); running writable code is refused")
+            return
+        }
+        guard readonlyTrees.contains(where: { real.isWithin($0.real) }) else {
+            fail("commands", "policy.command.outside_trees", "\(found.real) is not inside any filesystem.readonly tree")
+            return
+        }
+        if let g = policy.filesystem.deny.first(where: { $0.matches(real) }) {
+            fail("commands", "policy.path.denied", "\(found.real) matches deny glob \(g.pattern)")
+            return
+        }
+        executable = found.real
+    }
+
+    /// Structured argv matching: exact strings byte for byte, `*` one argument that does
+    /// not look like an option (unless after a literal `--`), `...` the rest.
+    static func argsMatch(_ pats: [ArgPattern], _ args: ArraySlice<String>) -> Bool {
+        var i = args.startIndex
+        var afterDoubleDash = false
+        for p in pats {
+            switch p {
+            case .rest: return true
+            case .one:
+                guard i < args.endIndex else { return false }
+                let a = args[i]
+                if !afterDoubleDash && a.hasPrefix("-") { return false }
+                i += 1
+            case .exact(let s):
+                guard i < args.endIndex, args[i].utf8.elementsEqual(s.utf8) else { return false }
+                if s == "--" { afterDoubleDash = true }
+                i += 1
+            }
+        }
+        return i == args.endIndex
+    }
+
+    // MARK: paths
+
+    mutating func checkPaths() {
+        guard let cwd else { return }
+        var accesses = [ExecutionRequest.PathAccess(cwd.description, write: false)]
+        accesses += request.paths
+        for (n, access) in accesses.enumerated() {
+            let rule = n == 0 ? "filesystem (working directory)" : "filesystem (path \(n))"
+            let raw = access.path.hasPrefix("/") ? access.path : cwd.description + "/" + access.path
+            guard let lexical = NormalizedPath(raw), let real = host.resolveForAccess(raw) else {
+                fail(rule, "policy.path.invalid", "path \"\(access.path.prefix(200))\" is not a valid path")
+                continue
+            }
+            if let g = policy.filesystem.deny.first(where: { $0.matches(lexical) || $0.matches(real) }) {
+                fail(rule, "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
+                continue
+            }
+            let trees = access.write ? writableTrees : readonlyTrees + writableTrees
+            let inside = trees.contains { real.isWithin($0.real) } && trees.contains { lexical.isWithin($0.lexical) || lexical.isWithin($0.real) }
+            if inside {
+                pass(rule, "\(access.write ? "write" : "read") \(access.path) → \(real)")
+            } else {
+                fail(rule, access.write ? "policy.path.not_writable" : "policy.path.outside",
+                     "\(access.write ? "write to" : "read of") \(access.path) (\(real)) is outside every filesystem.\(access.write ? "writable" : "readonly/writable") tree")
+            }
+        }
+    }
+
+    // MARK: limits, network, budget
+
+    mutating func checkLimits() {
+        let policyLimits = policy.limits
+        guard let asked = request.limits else {
+            limits = policyLimits
+            pass("limits", "policy limits apply")
+            return
+        }
+        var ok = true
+        for (i, field) in ResourceLimits.fieldNames.enumerated() {
+            let a = asked.asArray[i], p = policyLimits.asArray[i]
+            let minimum: Int64 = field == "output_bytes" ? 0 : 1
+            if a < minimum {
+                fail("limits.\(field)", "policy.limits.invalid", "requested \(field) \(a) is below \(minimum)")
+                ok = false
+            } else if a > p {
+                fail("limits.\(field)", "policy.limits.exceeds", "requested \(field) \(a) exceeds the policy's \(p)")
+                ok = false
+            }
+        }
+        if ok {
+            limits = asked
+            pass("limits", "requested limits are within the policy")
+        }
+    }
+
+    mutating func checkNetwork() {
+        if policy.network.egress == .allow {
+            fail("network.allow", "policy.network.unsupported",
+                 "the policy allows egress (\(policy.network.allow.map(\.description).joined(separator: ", "))) but network confinement is not available yet; refusing rather than running unconfined")
+        } else if !request.egress.isEmpty {
+            fail("network.egress", "policy.network.denied", "egress to \(request.egress.map(\.description).joined(separator: ", ")) is denied by the policy")
+        } else {
+            pass("network.egress", "deny: no network")
+        }
+    }
+
+    mutating func checkBudget() {
+        let b = policy.budget
+        if state.executionsUsed >= b.executions {
+            fail("budget.executions", "policy.budget.executions", "execution budget exhausted (\(state.executionsUsed) of \(b.executions) used)")
+        } else {
+            pass("budget.executions", "\(state.executionsUsed) of \(b.executions) used")
+        }
+        let cpu = limits.cpuSeconds
+        if state.cpuSecondsUsed > b.cpuSeconds - cpu {
+            fail("budget.cpu_seconds", "policy.budget.cpu", "CPU budget cannot cover \(cpu)s (\(state.cpuSecondsUsed) of \(b.cpuSeconds) used)")
+        } else {
+            pass("budget.cpu_seconds", "\(state.cpuSecondsUsed) of \(b.cpuSeconds) used; reserving \(cpu)")
+        }
+    }
+
+    // MARK: outcome
+
+    func runLabels() -> ExposureLabels {
+        var l = policy.exposure.union(request.exposure)
+        if let r = matchedRule { l.formUnion(r.labels) }
+        if !request.egress.isEmpty || policy.network.egress == .allow { l.insert(.exfiltration) }
+        return l
+    }
+
+    mutating func finish() -> Decision {
+        let labels = runLabels()
+        var ops: [Operation] = [.exec]
+        if !policy.filesystem.writable.isEmpty || request.paths.contains(where: \.write) { ops.append(.write) }
+        if !request.egress.isEmpty { ops.append(.network) }
+        let combined = state.sessionLabels.union(labels)
+        if combined == .all {
+            ops.append(.trifecta)
+            info("exposure", "session \(request.sessionID) would hold private_data + untrusted_content + exfiltration: approval required")
+        } else {
+            pass("exposure", "session labels [\(combined.names.joined(separator: ", "))] do not complete the trifecta")
+        }
+        ops.sort()
+        func decision(_ v: Decision.Verdict) -> Decision { Decision(verdict: v, trace: trace, runLabels: labels, operations: ops) }
+        if !denials.isEmpty { return decision(.deny(denials)) }
+
+        let required = ops.filter { $0 == .trifecta || policy.approvals.requiredFor.contains($0) }
+        if !required.isEmpty {
+            let op = required.map(\.rawValue).joined(separator: "+")
+            let id = request.id(policyName: policy.name)
+            if let reason = approvalMatch(op: op, id: id) {
+                pass("approvals", reason)
+            } else {
+                info("approvals", "\(op) requires an approval for request \(id)")
+                return decision(.approvalRequired(ApprovalNeed(operation: op, requestID: id)))
+            }
+        } else {
+            pass("approvals", "no approval required")
+        }
+        guard let executable, let cwd else { return decision(.deny([Denial("policy.internal", "denied: incomplete evaluation")])) }
+        var executables = Set<String>()
+        for p in prepared.programs.compactMap({ $0 }) {
+            guard let n = NormalizedPath(p), readonlyTrees.contains(where: { n.isWithin($0.real) }),
+                !writableTrees.contains(where: { n.isWithin($0.real) }),
+                !policy.filesystem.deny.contains(where: { $0.matches(n) })
+            else { continue }
+            executables.insert(p)
+        }
+        executables.insert(executable)
+        let confinement = Confinement(
+            readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
+            denyGlobs: policy.filesystem.deny, executable: executable, argv: request.argv,
+            executables: executables.sorted(), workingDirectory: host.resolveForAccess(cwd.description)?.description ?? cwd.description,
+            limits: limits, network: .none)
+        return decision(.allow(confinement))
+    }
+
+    /// A reason when a verified approval covers this request, else nil (with trace lines
+    /// saying why each presented approval does not apply).
+    mutating func approvalMatch(op: String, id: String) -> String? {
+        for a in state.approvals {
+            let why: String
+            if a.requestID != id { why = "is for request \(a.requestID), not \(id)" }
+            else if a.tenant != request.tenant { why = "is for tenant \(a.tenant), not \(request.tenant)" }
+            else if a.operation != op { why = "approves \(a.operation), not \(op)" }
+            else if a.expiresAt <= now { why = "expired at \(RFC3339.format(a.expiresAt))" }
+            else if a.expiresAt.timeIntervalSince(now) > Double(policy.approvals.ttlSeconds) { why = "outlives the policy TTL of \(policy.approvals.ttlSeconds)s" }
+            else if !policy.approvals.approvers.contains(a.approverKid) { why = "is signed by \(a.approverKid), who is not in approvals.approvers" }
+            else { return "\(op) approved by \(a.approverKid) until \(RFC3339.format(a.expiresAt)) (nonce \(a.nonce))" }
+            trace.append(TraceStep("approvals", .skip, "approval \(a.nonce) \(why)"))
+        }
+        return nil
+    }
+}

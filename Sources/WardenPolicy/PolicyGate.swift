@@ -1,0 +1,59 @@
+import Foundation
+import WardenCore
+import WardenTrust
+
+/// The effectful edge of the Decide stage, for `warden run`: read state, decide, verify an
+/// approval token, and make an allowed decision durable (budget reservation, nonce, session
+/// labels) in one transaction. Call `complete` after the run with the measured CPU time.
+public struct PolicyGate: Sendable {
+    public let store: PolicyStore
+    public let trust: TrustStore
+
+    public init(store: PolicyStore, trust: TrustStore) {
+        self.store = store
+        self.trust = trust
+    }
+
+    /// What `authorize` concluded.
+    public enum Outcome: Sendable {
+        /// Run it, confined by `confinement`; close `reservation` with `complete` afterwards.
+        case allowed(Decision, Confinement, PolicyStore.Reservation)
+        /// Recorded as pending; an approver runs `warden approve <need.requestID>`.
+        case approvalRequired(Decision, ApprovalNeed)
+        /// Refused; the decision holds the reasons and trace.
+        case denied(Decision)
+    }
+
+    /// Decides `request` and, when allowed, reserves budget and consumes the approval.
+    /// Token problems and lost budget races throw `WardenError` (denied, exit 126).
+    public func authorize(_ request: ExecutionRequest, policy: PreparedPolicy, approvalToken: String?, now: Date) throws(WardenError) -> Outcome {
+        let p = policy.policy
+        var state = try store.state(tenant: request.tenant, session: request.sessionID, policyName: p.name)
+        var decision = PolicyEngine.decide(request, policy, state, now: now)
+        var approval: VerifiedApproval?
+        if case .approvalRequired(let need) = decision.verdict {
+            guard let approvalToken else {
+                try store.recordPending(need, request: request, policy: p, now: now)
+                return .approvalRequired(decision, need)
+            }
+            let verified = try ApprovalToken.verify(approvalToken, need: need, request: request, policy: p, trust: trust, store: store, now: now)
+            state.approvals = [verified]
+            approval = verified
+            decision = PolicyEngine.decide(request, policy, state, now: now)
+        }
+        switch decision.verdict {
+        case .deny: return .denied(decision)
+        case .approvalRequired(let need):
+            try store.recordPending(need, request: request, policy: p, now: now)
+            return .approvalRequired(decision, need)
+        case .allow(let confinement):
+            let reservation = try store.admit(decision, request: request, policy: p, approval: approval, now: now)
+            return .allowed(decision, confinement, reservation)
+        }
+    }
+
+    /// Charges the measured CPU time of a finished run (rounded up to whole seconds).
+    public func complete(_ reservation: PolicyStore.Reservation, cpuSeconds: Double) throws(WardenError) {
+        try store.charge(reservation, cpuSeconds: cpuSeconds)
+    }
+}

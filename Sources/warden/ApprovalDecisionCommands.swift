@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import WardenCore
+import WardenHome
+import WardenPolicy
+import WardenTrust
+
+struct ApproveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Approve a pending request: prints a token signed by an approver key, bound to the request, operation, tenant, expiry and a one-time nonce.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Request id (sha256:… or a unique hex prefix of at least 8 digits).") var id: String
+    @Option(help: "Name of the approver key (role approver, listed in the policy's approvals.approvers).") var key: String
+    @Option(help: "Token lifetime in seconds (default and maximum: the policy's approvals.ttl_seconds).") var ttl: Int64?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let (home, db) = try global.openDatabase()
+        let now = Date()
+        let record = try PolicyStore(db: db).approval(id)
+        let signer = try TrustStore(home: home, db: db).signer(named: key, role: .approver, now: now)
+        let (token, expires) = try ApprovalToken.issue(for: record, signer: signer, ttl: ttl, now: now)
+        if json {
+            Terminal.json(["id": .string(record.id), "operation": .string(record.operation), "tenant": .string(record.tenant),
+                           "expires": .string(RFC3339.format(expires)), "approver": .string(signer.kid), "token": .string(token)])
+        } else {
+            Terminal.warn("approved \(record.id) (\(record.operation), tenant \(record.tenant)) until \(RFC3339.format(expires)); token on stdout")
+            print(token)
+        }
+    }
+}
+
+struct DenyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deny", abstract: "Refuse a pending request; tokens already issued for it are rejected.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Request id (sha256:… or a unique hex prefix of at least 8 digits).") var id: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let (_, db) = try global.openDatabase()
+        let actor = ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
+        let record = try PolicyStore(db: db).deny(id, by: actor, now: Date())
+        if json { Terminal.json(ApprovalsCommand.json(record)) } else { print("denied \(record.id)") }
+    }
+}

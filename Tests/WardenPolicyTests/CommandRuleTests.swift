@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import WardenPolicy
+
+@Suite struct CommandRuleTests {
+    @Test func allowlistedCommandIsAllowedWithConfinement() throws {
+        let d = Fixtures.decide(["git", "status"])
+        guard case .allow(let c) = d.verdict else { Issue.record("expected allow, got \(d.verdict) \(d.traceText)"); return }
+        #expect(c.executable == "/usr/bin/git")
+        #expect(c.argv == ["git", "status"])
+        #expect(c.readonly == ["/usr", "/etc/ssl"])
+        #expect(c.writable == ["/work/ws"])
+        #expect(c.executables.contains("/usr/bin/git"))
+        #expect(c.executables.contains("/usr/bin/python3.11"))  // symlink resolved: what Landlock sees
+        #expect(!c.executables.contains("/usr/bin/python3"))
+        #expect(c.limits.wallSeconds == 30)
+        #expect(c.network == .none)
+        #expect(d.trace.contains { $0.rule == "commands.allow[1]" && $0.outcome == .pass })
+    }
+
+    @Test func commandNotInAllowlistIsDenied() {
+        let d = Fixtures.decide(["node", "x.js"])
+        #expect(Fixtures.codes(d) == ["policy.command.not_allowed"])
+        // Every rule consulted shows up in the trace.
+        #expect(d.trace.filter { $0.rule.hasPrefix("commands.allow[") }.count == 9)
+        #expect(d.denials[0].message.contains("`node`"))
+    }
+
+    @Test func unknownProgramIsNotFound() {
+        #expect(Fixtures.codes(Fixtures.decide(["nosuch"])) == ["policy.command.not_found"])
+    }
+
+    @Test func fullPathAndSymlinkedPathsResolveToTheSameBinary() {
+        #expect(Fixtures.decide(["/usr/bin/git", "log"]).isAllowed)
+        #expect(Fixtures.decide(["/bin/git", "log"]).isAllowed)  // /bin -> usr/bin
+    }
+
+    @Test func basenameTricksDoNotMatch() {
+        // Same basename, different binary.
+        #expect(Fixtures.codes(Fixtures.decide(["/tmp/evil/ls"])) == ["policy.command.not_allowed"])
+        #expect(Fixtures.codes(Fixtures.decide(["/opt/tools/ls"])) == ["policy.command.not_allowed"])
+        // Same binary, different name (a symlink called gitlink): the invoked name must match too.
+        #expect(Fixtures.codes(Fixtures.decide(["gitlink"])) == ["policy.command.not_allowed"])
+        // Relative path into the workspace.
+        #expect(Fixtures.codes(Fixtures.decide(["./bin/tool"])) == ["policy.command.not_allowed"])
+        // Allowed name still works.
+        #expect(Fixtures.decide(["ls", "-la"]).isAllowed)
+    }
+
+    @Test func caseAndUnicodeLookAlikeProgramNamesDoNotMatch() {
+        var host = Fixtures.host
+        host.entries["/usr/bin/g\u{456}t"] = .file(executable: true)  // Cyrillic і
+        host.entries["/usr/bin/GIT"] = .file(executable: true)
+        for name in ["g\u{456}t", "GIT", "/usr/bin/GIT"] {
+            let d = PolicyEngine.decide(Fixtures.request([name]), Fixtures.policy, DecisionState(), now: Fixtures.now, host: host)
+            #expect(Fixtures.codes(d) == ["policy.command.not_allowed"], "\(name)")
+        }
+        // Not on the host at all: not found rather than a fuzzy match.
+        #expect(Fixtures.codes(Fixtures.decide(["Git"])) == ["policy.command.not_found"])
+        #expect(Fixtures.decide(["git"]).isAllowed)
+    }
+
+    @Test func executableInWritableTreeIsRefusedEvenIfListed() throws {
+        var p = Fixtures.policy
+        p.commands.allow.append(CommandRule(program: "/work/ws/bin/tool", args: nil, index: 10))
+        let d = Fixtures.decide(["/work/ws/bin/tool"], policy: p)
+        #expect(Fixtures.codes(d) == ["policy.command.writable_location"])
+        #expect(Fixtures.decide(["git"], policy: p).isAllowed)
+    }
+
+    @Test func structuredRules() {
+        #expect(Fixtures.decide(["python3", "-m", "pytest", "tests"]).isAllowed)
+        #expect(Fixtures.decide(["/usr/bin/python3", "-m", "pytest", "tests"]).isAllowed)
+        // `*` is exactly one argument.
+        #expect(!Fixtures.decide(["python3", "-m", "pytest"]).isAllowed)
+        #expect(!Fixtures.decide(["python3", "-m", "pytest", "a", "b"]).isAllowed)
+        // Different module.
+        #expect(!Fixtures.decide(["python3", "-m", "http.server", "x"]).isAllowed)
+    }
+
+    @Test func argumentSmuggling() {
+        // `*` does not match an option-looking argument ...
+        #expect(Fixtures.codes(Fixtures.decide(["python3", "-m", "pytest", "--rootdir=/"])) == ["policy.command.not_allowed"])
+        #expect(Fixtures.codes(Fixtures.decide(["python3", "-m", "pytest", "-p"])) == ["policy.command.not_allowed"])
+        // ... unless a literal `--` in the rule precedes it.
+        #expect(Fixtures.decide(["cat", "--", "-weird-name"]).isAllowed)
+        #expect(Fixtures.codes(Fixtures.decide(["cat", "-A", "x"])) == ["policy.command.not_allowed"])
+        // `--flag=value` glued forms never equal an exact token.
+        #expect(Fixtures.codes(Fixtures.decide(["python3", "-m=pytest", "x"])) == ["policy.command.not_allowed"])
+        // Exact arguments compare bytes: a Unicode look-alike or NFD form does not match.
+        #expect(!Fixtures.decide(["python3", "-m", "pytеst", "x"]).isAllowed)  // Cyrillic е
+        #expect(!Fixtures.decide(["sh", "-c", "echo ok\u{301}"]).isAllowed)
+    }
+
+    @Test func inlineCodeByFullPathEnvAndBusyboxIsDenied() {
+        var p = Fixtures.policy
+        p.commands.allow += ["sh", "bash", "python3", "perl", "awk", "node", "php", "ruby", "find", "xargs"].enumerated().map {
+            CommandRule(program: $0.element, args: nil, index: 20 + $0.offset)
+        }
+        let attacks: [[String]] = [
+            ["/bin/sh", "-c", "id"], ["/usr/bin/sh", "-c", "id"], ["sh", "-ec", "id"], ["bash", "-xc", "id"],
+            ["env", "sh", "-c", "id"], ["/usr/bin/env", "-i", "FOO=1", "sh", "-c", "id"], ["env", "-S", "sh -c id"],
+            ["env", "--", "python3", "-c", "print(1)"],
+            ["busybox", "sh", "-c", "id"], ["busybox", "ash", "-c", "id"],
+            ["python3", "-c", "print(1)"], ["python3", "-Ic", "print(1)"], ["python3", "-W", "ignore", "-c", "x"], ["python3"], ["python3", "-"],
+            ["perl", "-e", "print 1"], ["perl", "-lne", "print"], ["perl", "-E", "say 1"],
+            ["ruby", "-e", "p 1"], ["node", "-e", "1"], ["node", "-p", "1"], ["node", "--eval=1"], ["php", "-r", "echo 1;"],
+            ["awk", "BEGIN{system(\"id\")}"], ["awk", "-F:", "{print}", "/etc/passwd"],
+            ["timeout", "5", "sh", "-c", "id"], ["find", ".", "-exec", "sh", "-c", "id", ";"], ["xargs", "bash", "-c", "id"],
+            ["sh"], ["bash", "-s"], ["sh", "-i"],
+            ["git", "log", "sh", "-c", "x"],
+        ]
+        for argv in attacks {
+            let d = Fixtures.decide(argv, policy: p)
+            #expect(Fixtures.codes(d) == ["policy.command.inline_code"], "\(argv) → \(d.verdict)")
+        }
+        // Matching allowed forms: scripts and modules are not inline code.
+        let allowed: [[String]] = [
+            ["sh", "src/build.sh"], ["/bin/sh", "src/build.sh", "-c"], ["python3", "src/main.py", "-c", "x"], ["python3", "-m", "pytest"],
+            ["perl", "src/x.pl"], ["awk", "-f", "src/prog.awk", "data"], ["env", "FOO=1", "git", "status"], ["busybox", "ls"],
+            ["timeout", "5", "git", "status"], ["node", "src/app.js"],
+        ]
+        for argv in allowed {
+            let d = Fixtures.decide(argv, policy: p)
+            #expect(d.isAllowed, "\(argv) → \(d.verdict)")
+        }
+    }
+
+    @Test func exactStructuredRuleAllowsThatInlineArgvOnly() {
+        #expect(Fixtures.decide(["sh", "-c", "echo ok"]).isAllowed)
+        #expect(Fixtures.decide(["/bin/sh", "-c", "echo ok"]).isAllowed)
+        #expect(Fixtures.codes(Fixtures.decide(["sh", "-c", "echo ok; id"])) == ["policy.command.not_allowed"])
+    }
+
+    @Test func inlineCodeAllowedWhenDisabled() {
+        var p = Fixtures.policy
+        p.commands.denyInlineCode = false
+        p.commands.allow.append(CommandRule(program: "sh", args: nil, index: 20))
+        #expect(Fixtures.decide(["sh", "-c", "id"], policy: p).isAllowed)
+    }
+}

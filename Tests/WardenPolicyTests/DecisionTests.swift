@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import WardenPolicy
+
+@Suite struct DecisionTests {
+    func limits(_ w: Int64, _ c: Int64, _ m: Int64, _ p: Int64, _ o: Int64) -> ResourceLimits {
+        ResourceLimits(wallSeconds: w, cpuSeconds: c, memoryMB: m, pids: p, outputBytes: o)
+    }
+
+    func decide(limits l: ResourceLimits?) -> Decision {
+        var r = Fixtures.request(["ls"])
+        r.limits = l
+        return PolicyEngine.decide(r, Fixtures.policy, DecisionState(), now: Fixtures.now, host: Fixtures.host)
+    }
+
+    @Test func requestMayAskLessNeverMore() {
+        guard case .allow(let c) = decide(limits: limits(5, 1, 64, 8, 0)).verdict else { Issue.record("expected allow"); return }
+        #expect(c.limits == limits(5, 1, 64, 8, 0))
+        #expect(Fixtures.codes(decide(limits: limits(31, 1, 64, 8, 0))) == ["policy.limits.exceeds"])
+        #expect(Fixtures.codes(decide(limits: limits(5, 1, 257, 8, 0))) == ["policy.limits.exceeds"])
+        #expect(Fixtures.codes(decide(limits: limits(5, 1, 64, 8, Int64.max))) == ["policy.limits.exceeds"])
+        #expect(Fixtures.codes(decide(limits: limits(-1, 1, 64, 8, 0))) == ["policy.limits.invalid"])
+        #expect(Fixtures.codes(decide(limits: limits(5, 0, 64, 8, 0))) == ["policy.limits.invalid"])
+        #expect(Fixtures.codes(decide(limits: limits(5, 1, Int64.min, 8, -1))) == ["policy.limits.invalid", "policy.limits.invalid"])
+    }
+
+    @Test func windowExpiryBlocksExecution() throws {
+        var p = Fixtures.policy
+        p.window.notBefore = Fixtures.now.addingTimeInterval(-100)
+        p.window.notAfter = Fixtures.now.addingTimeInterval(100)
+        #expect(Fixtures.decide(["ls"], policy: p).isAllowed)
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: p, now: Fixtures.now.addingTimeInterval(100))) == ["policy.window.expired"])
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: p, now: Fixtures.now.addingTimeInterval(-101))) == ["policy.window.not_yet"])
+    }
+
+    @Test func maxSessionDuration() {
+        var p = Fixtures.policy
+        p.window.maxSessionSeconds = 60
+        let started = DecisionState(sessionStartedAt: Fixtures.now.addingTimeInterval(-60))
+        #expect(Fixtures.decide(["ls"], policy: p, state: started).isAllowed)
+        let old = DecisionState(sessionStartedAt: Fixtures.now.addingTimeInterval(-61))
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: p, state: old)) == ["policy.session.expired"])
+    }
+
+    @Test func budgetExhaustionBlocks() {
+        #expect(Fixtures.decide(["ls"], state: DecisionState(executionsUsed: 99)).isAllowed)
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], state: DecisionState(executionsUsed: 100))) == ["policy.budget.executions"])
+        // CPU: 3600 budget, 10 s reserved per run.
+        #expect(Fixtures.decide(["ls"], state: DecisionState(cpuSecondsUsed: 3590)).isAllowed)
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], state: DecisionState(cpuSecondsUsed: 3591))) == ["policy.budget.cpu"])
+        var p = Fixtures.policy
+        p.budget = BudgetRules()
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: p)) == ["policy.budget.executions", "policy.budget.cpu"])
+    }
+
+    @Test func egressFailsClosedUntilNetworkConfinementExists() throws {
+        var p = Fixtures.policy
+        p.network.egress = .allow
+        p.network.allow = [try NetworkTarget(parsing: "140.82.112.0/20:443")]
+        #expect(Fixtures.codes(Fixtures.decide(["git", "fetch"], policy: p)) == ["policy.network.unsupported"])
+        var r = Fixtures.request(["git", "fetch"])
+        r.egress = [try NetworkTarget(parsing: "140.82.112.0/20:443")]
+        let d = PolicyEngine.decide(r, Fixtures.policy, DecisionState(), now: Fixtures.now, host: Fixtures.host)
+        #expect(Fixtures.codes(d) == ["policy.network.denied"])
+        #expect(Fixtures.decide(["git", "fetch"]).isAllowed)
+    }
+
+    @Test func deniesCollectAllReasons() {
+        var p = Fixtures.policy
+        p.window.notAfter = Fixtures.now
+        let d = Fixtures.decide(["node"], paths: [.init("/etc/passwd")], policy: p, state: DecisionState(executionsUsed: 1000))
+        #expect(Set(Fixtures.codes(d)) == ["policy.window.expired", "policy.command.not_allowed", "policy.path.outside", "policy.budget.executions"])
+        #expect(d.traceText.contains { $0.hasPrefix("fail: window.not_after:") })
+    }
+
+    @Test func decideIsDeterministic() {
+        let a = Fixtures.decide(["git", "status"], paths: [.init("src/main.py")])
+        let b = Fixtures.decide(["git", "status"], paths: [.init("src/main.py")])
+        #expect(a == b)
+    }
+}

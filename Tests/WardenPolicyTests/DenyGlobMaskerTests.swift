@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+import WardenCore
+@testable import WardenPolicy
+
+@Suite struct DenyGlobMaskerTests {
+    @Test func expandsExistingMatchesOnTheRealFilesystem() throws {
+        let root = NSTemporaryDirectory() + "warden-mask-\(UUID().uuidString)"
+        let fm = FileManager.default
+        defer { try? fm.removeItem(atPath: root) }
+        for d in ["ws/src", "ws/.ssh", "ws/deep/a/b/.SSH", "home/u/.aws", "other"] {
+            try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
+        }
+        for f in ["ws/.env", "ws/src/.env", "ws/src/main.py", "ws/.ssh/id_rsa", "home/u/.aws/credentials", "ws/.envrc"] {
+            fm.createFile(atPath: root + "/" + f, contents: Data("x".utf8))
+        }
+        try fm.createSymbolicLink(atPath: root + "/ws/link.env", withDestinationPath: "/etc/passwd")
+        try fm.createSymbolicLink(atPath: root + "/ws/.env2", withDestinationPath: root + "/home")
+        let globs = try ["**/.ssh/**", "**/.env", "**/*.env", root.dropFirst().isEmpty ? "/x" : "\(root)/home/*/.aws/**"].map { try PathGlob($0) }
+        let masked = try DenyGlobMasker.expand(globs, under: [root + "/ws", root + "/home"])
+        #expect(masked == [
+            root + "/home/u/.aws", root + "/ws/.env", root + "/ws/.ssh", root + "/ws/deep/a/b/.SSH", root + "/ws/link.env", root + "/ws/src/.env",
+        ].sorted())
+        // The walk is bounded and fails closed.
+        #expect(throws: WardenError.self) { try DenyGlobMasker.expand(globs, under: [root + "/ws"], limit: 3) }
+        // No globs, nothing to do; unrelated absolute globs are pruned.
+        #expect(try DenyGlobMasker.expand([], under: [root]) == [])
+        #expect(try DenyGlobMasker.expand([try PathGlob("/nonexistent/**")], under: [root], limit: 1) == [])
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import WardenCore
+
+/// End-to-end: the built `warden` binary, as a user runs it.
+@Suite struct PolicyCLITests {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    let dir = NSTemporaryDirectory() + "warden-policy-cli-\(UUID().uuidString)"
+
+    func run(_ args: [String]) throws -> Result {
+        guard let bin = HomeFixture.binary("warden") else { return Result(status: -1, stdout: "", stderr: "") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = args
+        p.environment = ["PATH": "/usr/bin:/bin", "HOME": dir + "/userhome", "WARDEN_HOME": dir + "/home"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func file(_ name: String, _ text: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func checkValidInvalidMissing() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = try file("ok.yaml", Fixtures.policyYAML)
+        let r = try run(["policy", "check", good, "--json"])
+        #expect(r.status == 0)
+        let json = try StrictJSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(json["policy"]?["name"]?.stringValue == "ci")
+        #expect(json["policy"]?["window"]?["max_session_seconds"]?.intValue == 3600)
+
+        let bad = try file("bad.yaml", "version: 1\ncommands:\n  allow: [ls]\n  deny_inline_code: false\n  deny_inline_code: true\n")
+        let b = try run(["policy", "check", bad])
+        #expect(b.status == WardenExit.usage)
+        #expect(b.stderr.hasPrefix("warden: error: \(bad):4:3: duplicate key deny_inline_code"))
+        #expect(b.stderr.split(separator: "\n").count == 1)
+
+        let typo = try file("typo.yaml", "version: 1\nlimits: {memory: 5}\n")
+        let t = try run(["policy", "check", typo])
+        #expect(t.status == WardenExit.usage)
+        #expect(t.stderr.contains("\(typo):2:10: limits.memory: unknown key"))
+
+        let m = try run(["policy", "check", dir + "/missing.yaml"])
+        #expect(m.status == WardenExit.notFound)
+    }
+
+    @Test func explainAllowsAndDeniesWithTrace() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try file("p.yaml", """
+            version: 1
+            filesystem: {readonly: [/usr]}
+            commands: {allow: [ls, sh]}
+            budget: {executions: 5, cpu_seconds: 100}
+            """)
+        let ok = try run(["policy", "explain", "--policy", p, "--cwd", "/usr", "--", "ls", "-l"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.hasPrefix("decision: allow"))
+        #expect(ok.stdout.contains("pass: commands.allow[1]"))
+        for attack in [["/bin/sh", "-c", "id"], ["sh", "-c", "id"], ["env", "sh", "-c", "id"]] {
+            let r = try run(["policy", "explain", "--policy", p, "--cwd", "/usr", "--"] + attack)
+            #expect(r.status == WardenExit.denied, "\(attack)")
+            #expect(r.stdout.hasPrefix("decision: deny"))
+        }
+        let inline = try run(["policy", "explain", "--policy", p, "--cwd", "/usr", "--json", "--", "/bin/sh", "-c", "id"])
+        let json = try StrictJSONParser.parse(inline.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(json["reasons"]?.arrayValue?.first?["code"]?.stringValue == "policy.command.inline_code")
+        let outside = try run(["policy", "explain", "--policy", p, "--cwd", "/usr", "--read", "/etc/shadow", "--", "ls"])
+        #expect(outside.status == WardenExit.denied)
+        #expect(outside.stdout.contains("[policy.path.outside]"))
+    }
+
+    @Test func approvalFlow() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let gen = try run(["key", "generate", "alice", "--role", "approver", "--json"])
+        #expect(gen.status == 0)
+        let kid = try StrictJSONParser.parse(gen.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["kid"]?.stringValue ?? "?"
+        #expect(try run(["key", "generate", "bot", "--role", "runner"]).status == 0)
+        let p = try file("gated.yaml", """
+            version: 1
+            name: gated
+            filesystem: {readonly: [/usr]}
+            commands: {allow: [ls]}
+            budget: {executions: 5, cpu_seconds: 100}
+            approvals: {required_for: [exec], ttl_seconds: 120, approvers: [\(kid)]}
+            """)
+        let req = try run(["approvals", "request", "--policy", p, "--tenant", "acme", "--cwd", "/usr", "--json", "--", "ls"])
+        #expect(req.status == 0)
+        let id = try StrictJSONParser.parse(req.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["id"]?.stringValue ?? "?"
+        #expect(id.hasPrefix("sha256:"))
+        let list = try run(["approvals", "list", "--json"])
+        let items = try StrictJSONParser.parse(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue ?? []
+        #expect(items.map { $0["id"]?.stringValue } == [id])
+        #expect(items.first?["request"]?["argv"] == ["ls"])
+
+        // The runner key is not an approver; ttl beyond the policy is refused.
+        let wrongRole = try run(["approve", id, "--key", "bot"])
+        #expect(wrongRole.status == WardenExit.denied)
+        #expect(wrongRole.stderr.contains("[trust.wrong_role]"))
+        #expect(try run(["approve", id, "--key", "alice", "--ttl", "121"]).status == WardenExit.usage)
+
+        let short = String(id.dropFirst(7).prefix(12))
+        let ok = try run(["approve", short, "--key", "alice", "--ttl", "60", "--json"])
+        #expect(ok.status == 0)
+        let token = try StrictJSONParser.parse(ok.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["token"]?.stringValue ?? ""
+        #expect(token.split(separator: ".").count == 3)
+
+        let denied = try run(["deny", id])
+        #expect(denied.status == 0)
+        #expect(try run(["approvals", "list"]).stdout.contains("no pending approval requests"))
+        #expect(try run(["deny", id]).status == WardenExit.usage)
+        #expect(try run(["approve", id, "--key", "alice"]).status == WardenExit.usage)
+        #expect(try run(["approve", "sha256:00", "--key", "alice"]).status == WardenExit.notFound)
+    }
+}
