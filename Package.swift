@@ -44,8 +44,26 @@ let package = Package(
         .executableTarget(name: "warden-bench-policy", dependencies: ["WardenPolicy", "WardenCore"]),
         // Test helper: admits runs against a home from a separate process (concurrency tests).
         .executableTarget(name: "warden-policy-probe", dependencies: ["WardenPolicy", "WardenCore", "WardenHome", "WardenTrust"]),
+        // Record: signed, hash-chained, Merkle-verifiable audit ledger with group commit.
+        .target(name: "WardenLedger", dependencies: [
+            "WardenCore", "WardenHome", "WardenTrust",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Emit: CloudEvents 1.0 encoding and sinks (stdout, file, HTTP).
+        .target(name: "WardenEvents", dependencies: ["WardenCore", "WardenHome", "WardenLedger"]),
+        // Release-mode ledger benchmark (append throughput, full verification).
+        .executableTarget(name: "warden-bench-ledger", dependencies: [
+            "WardenCore", "WardenHome", "WardenLedger",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Test helper: appends in a loop printing acknowledged seqs (crash-safety test).
+        .executableTarget(name: "warden-ledger-crashtest", dependencies: [
+            "WardenCore", "WardenHome", "WardenLedger",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "warden", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
@@ -60,6 +78,11 @@ let package = Package(
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"],
                     exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust"]),
+        .testTarget(name: "WardenLedgerTests", dependencies: [
+            "WardenLedger", "WardenHome", "WardenCore", "WardenTrust",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "WardenEventsTests", dependencies: ["WardenEvents", "WardenLedger", "WardenHome", "WardenCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

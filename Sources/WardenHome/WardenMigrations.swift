@@ -7,6 +7,7 @@ public enum WardenMigrations {
         var m = DatabaseMigrator()
         TrustSchema.register(in: &m)
         PolicySchema.register(in: &m)
+        LedgerSchema.register(in: &m)
         return m
     }
 }

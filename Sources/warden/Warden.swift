@@ -19,6 +19,7 @@ struct Warden: AsyncParsableCommand {
             ApprovalsCommand.self,
             ApproveCommand.self,
             DenyCommand.self,
+            AuditCommand.self,
         ]
     )
 

@@ -1,0 +1,209 @@
+import Crypto
+import Dispatch
+import Foundation
+import WardenCore
+
+/// Verifies a ledger from any source of records, streaming (constant memory apart from
+/// the checkpoint list):
+///
+/// 1. Every checkpoint note is signed by a trusted key under the ledger's origin.
+/// 2. Record by record: bytes parse strictly and are canonical; `seq` is 0, 1, 2, … with no
+///    gap, repeat or reordering; `prev` equals the previous record's hash; `kid` is trusted;
+///    the stored hash (if any) equals SHA-256 of the bytes; the Merkle frontier is extended.
+/// 3. When the tree reaches a checkpoint's size, its root must equal the checkpoint's root.
+/// 4. At the end, no checkpoint (and no externally held `trusted` checkpoint) may be larger
+///    than the ledger: that is truncation or rollback.
+/// 5. Ed25519 signatures are checked in parallel batches; the reported failure is the one
+///    with the smallest seq.
+public final class LedgerVerifier {
+    public let keyring: LedgerKeyring
+    public let origin: String?
+
+    private var report = VerificationReport()
+    private var expected: Int64 = 0
+    private var prevHash = [UInt8](repeating: 0, count: 32)
+    private var frontier = MerkleFrontier()
+    /// Checkpoints by size, ascending, still to be matched; `trusted` marks the external one.
+    private var pendingCheckpoints: [(size: Int64, root: [UInt8], label: String)] = []
+    private var chainFailure: VerificationFailure?
+    private var signatureFailure: VerificationFailure?
+    private var batch: [(seq: Int64, message: [UInt8], signature: [UInt8], key: Curve25519.Signing.PublicKey)] = []
+    private let batchSize = 8192
+    private var chainStart = DispatchTime.now()
+    private var signatureNanos: UInt64 = 0
+
+    /// - Parameters:
+    ///   - checkpoints: signed notes from the ledger itself (store or export).
+    ///   - trusted: a checkpoint held elsewhere (a previous export, a SIEM event); proves the
+    ///     ledger was not truncated or rolled back below it.
+    ///   - origin: the expected checkpoint origin (`Checkpoint.origin(node:)`), or nil to
+    ///     take it from the first checkpoint.
+    public init(keyring: LedgerKeyring, checkpoints: [(note: String, source: String)], trusted: (note: String, source: String)? = nil,
+                origin: String? = nil) {
+        self.keyring = keyring
+        var origin = origin
+        var parsed: [(Int64, [UInt8], String)] = []
+        var all = checkpoints.map { ($0.note, $0.source, false) }
+        if let trusted { all.append((trusted.note, trusted.source, true)) }
+        for (note, source, isTrusted) in all where chainFailure == nil {
+            do throws(WardenError) {
+                let cp = try SignedCheckpoint.parse(note, source: source)
+                if origin == nil { origin = cp.checkpoint.origin }
+                guard cp.checkpoint.origin == origin else {
+                    chainFailure = VerificationFailure(seq: nil, code: "ledger.checkpoint_origin",
+                        message: "\(source): origin \"\(cp.checkpoint.origin)\" is not this ledger's \"\(origin ?? "")\"")
+                    break
+                }
+                guard cp.verifiedSigner(in: keyring) != nil else {
+                    chainFailure = VerificationFailure(seq: nil, code: "ledger.checkpoint_signature",
+                        message: "\(source): checkpoint for size \(cp.checkpoint.size) has no valid signature by a trusted key (forged or altered)")
+                    break
+                }
+                guard cp.checkpoint.size <= UInt64(Int64.max) else { continue }
+                parsed.append((Int64(cp.checkpoint.size), cp.checkpoint.root, isTrusted ? "trusted checkpoint \(source)" : source))
+            } catch {
+                chainFailure = VerificationFailure(seq: nil, code: error.code, message: error.message)
+            }
+        }
+        self.origin = origin
+        pendingCheckpoints = parsed.sorted { $0.0 < $1.0 }.map { (size: $0.0, root: $0.1, label: $0.2) }
+        if chainFailure == nil { matchCheckpoints() }
+    }
+
+    /// True while feeding more records is useful.
+    public var wantsMore: Bool { chainFailure == nil }
+
+    /// Feeds the next record's canonical bytes (and the hash the store claims, if any).
+    /// Returns false once a failure has been found.
+    @discardableResult
+    public func feed(_ bytes: [UInt8], storedHash: [UInt8]? = nil) -> Bool {
+        guard chainFailure == nil else { return false }
+        let seq = expected
+        func fail(_ code: String, _ message: String) -> Bool {
+            chainFailure = VerificationFailure(seq: seq, code: code, message: message)
+            return false
+        }
+        let record: LedgerRecord
+        do throws(WardenError) {
+            record = try LedgerRecord.parse(bytes)
+        } catch {
+            return fail(error.code, "record is malformed: \(error.message)")
+        }
+        if record.seq != seq {
+            let what = record.seq < seq ? "duplicated or reordered" : "missing, deleted or reordered"
+            return fail("ledger.seq_mismatch", "expected seq \(seq), found seq \(record.seq) (record \(what))")
+        }
+        if record.prev != Hex.encode(prevHash) {
+            return fail("ledger.chain_broken", seq == 0
+                ? "prev is not the genesis value (64 zeros)"
+                : "prev does not equal the hash of seq \(seq - 1) (chain broken: a record was altered, removed or inserted)")
+        }
+        guard let key = keyring.keys[record.kid] else {
+            return fail("ledger.unknown_key", "signed by kid \(record.kid), which is not a trusted key")
+        }
+        let hash = LedgerRecord.hash(of: bytes)
+        if let storedHash, storedHash != hash {
+            return fail("ledger.stored_hash_mismatch", "the stored hash column differs from SHA-256 of the record bytes")
+        }
+        batch.append((seq, CanonicalJSON.encode(record.unsignedJSON), record.signatureBytes, key))
+        if batch.count >= batchSize { flushSignatures() }
+        frontier.append(leafHash: MerkleHash.leaf(hash))
+        prevHash = hash
+        expected += 1
+        return matchCheckpoints()
+    }
+
+    /// Compares every checkpoint whose size the tree has reached.
+    @discardableResult
+    private func matchCheckpoints() -> Bool {
+        while let next = pendingCheckpoints.first, next.size <= expected {
+            pendingCheckpoints.removeFirst()
+            if next.size < expected { continue }  // duplicates of an already matched size
+            guard frontier.root == next.root else {
+                chainFailure = VerificationFailure(
+                    seq: next.size == 0 ? 0 : next.size - 1, code: "ledger.checkpoint_mismatch",
+                    message: "\(next.label): Merkle root of records 0..<\(next.size) does not match the signed checkpoint (records altered or the checkpoint forged)")
+                return false
+            }
+            if !next.label.hasPrefix("trusted checkpoint") {
+                report.checkpointsVerified += 1
+                report.latestCheckpointSize = next.size
+            }
+        }
+        return true
+    }
+
+    private func flushSignatures() {
+        guard !batch.isEmpty else { return }
+        let start = DispatchTime.now()
+        let items = batch
+        batch.removeAll(keepingCapacity: true)
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        report.signatureThreads = threads
+        let chunk = (items.count + threads - 1) / threads
+        let firstBad = FirstBad()
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let lo = t * chunk
+            let hi = min(items.count, lo + chunk)
+            guard lo < hi else { return }
+            for i in lo..<hi {
+                let it = items[i]
+                if !(it.signature.count == 64 && it.key.isValidSignature(it.signature, for: it.message)) {
+                    firstBad.record(it.seq)
+                    return
+                }
+            }
+        }
+        if let bad = firstBad.value, signatureFailure == nil {
+            signatureFailure = VerificationFailure(seq: bad, code: "ledger.bad_signature",
+                message: "Ed25519 signature does not verify over the record (altered record, or a signature from another record)")
+        }
+        signatureNanos += DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds
+    }
+
+    /// Finishes: checks remaining checkpoints and signatures, and returns the report.
+    public func finish() -> VerificationReport {
+        flushSignatures()
+        if chainFailure == nil, let next = pendingCheckpoints.first {
+            chainFailure = VerificationFailure(seq: expected, code: "ledger.truncated",
+                message: "\(next.label) covers \(next.size) records but the ledger has only \(expected) (truncated or rolled back; first missing seq \(expected))")
+        }
+        var r = report
+        r.records = expected
+        r.root = frontier.root
+        // The earliest failure wins; a checkpoint failure without seq ranks first.
+        let failures = [chainFailure, signatureFailure].compactMap { $0 }
+        r.failure = failures.min { ($0.seq ?? -1) < ($1.seq ?? -1) }
+        let total = DispatchTime.now().uptimeNanoseconds - chainStart.uptimeNanoseconds
+        r.signatureSeconds = Double(signatureNanos) / 1e9
+        r.chainSeconds = Double(total - min(total, signatureNanos)) / 1e9
+        return r
+    }
+}
+
+/// The smallest failing seq across verification threads.
+private final class FirstBad: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var value: Int64?
+
+    func record(_ seq: Int64) {
+        lock.lock()
+        if let v = value, v <= seq {} else { value = seq }
+        lock.unlock()
+    }
+}
+
+extension LedgerVerifier {
+    /// Verifies everything in `store` against `keyring` (and an optional externally held checkpoint).
+    public static func verify(store: LedgerStore, keyring: LedgerKeyring, origin: String?,
+                              trusted: (note: String, source: String)? = nil) throws(WardenError) -> VerificationReport {
+        // Checkpoints first, then records: the ledger only grows, so every checkpoint read
+        // is covered by the records read after it.
+        let checkpoints = try store.checkpoints().map { (note: $0.note, source: "checkpoint \($0.size)") }
+        let verifier = LedgerVerifier(keyring: keyring, checkpoints: checkpoints, trusted: trusted, origin: origin)
+        if verifier.wantsMore {
+            try store.forEachRecord(from: 0) { r in verifier.feed(r.bytes, storedHash: r.hash) }
+        }
+        return verifier.finish()
+    }
+}

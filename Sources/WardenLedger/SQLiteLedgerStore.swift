@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import WardenCore
+import WardenHome
+
+/// `LedgerStore` in the home database (tables from `LedgerSchema`). WAL with
+/// synchronous=FULL (set by `WardenDatabase`): a commit is on disk when it returns.
+/// `BEGIN IMMEDIATE` takes the write lock before the state is read, so appenders in other
+/// processes cannot fork the chain.
+public final class SQLiteLedgerStore: LedgerStore {
+    public let database: WardenDatabase
+
+    public init(database: WardenDatabase) {
+        self.database = database
+    }
+
+    private var path: String { database.path }
+
+    private func mapped(_ error: any Error, _ what: String) -> WardenError {
+        if let e = error as? WardenError { return e }
+        return .usage("ledger.storage_failed", "\(path): ledger \(what) failed: \(error)")
+    }
+
+    static func readState(_ db: Database) throws -> LedgerState {
+        guard let row = try Row.fetchOne(db, sql: "SELECT size, last_hash, frontier, checkpoint_size, pending_since_ms FROM ledger_state WHERE id = 1")
+        else { return .genesis }
+        let lastHash = [UInt8]((row["last_hash"] as Data?) ?? Data())
+        guard lastHash.count == 32, let frontier = MerkleFrontier(serialized: [UInt8]((row["frontier"] as Data?) ?? Data())),
+            frontier.size == UInt64(row["size"] as Int64)
+        else {
+            throw WardenError.denied("ledger.state_corrupt", "ledger_state row is malformed; run `warden audit verify`")
+        }
+        return LedgerState(size: row["size"], lastHash: lastHash, frontier: frontier,
+                           checkpointSize: row["checkpoint_size"], pendingSinceMillis: row["pending_since_ms"])
+    }
+
+    public func state() throws(WardenError) -> LedgerState {
+        do {
+            return try database.pool.read { db in try Self.readState(db) }
+        } catch {
+            throw mapped(error, "read")
+        }
+    }
+
+    public func commit<T: Sendable>(_ body: (LedgerState) throws(WardenError) -> (LedgerWrite, T)) throws(WardenError) -> T {
+        do {
+            return try database.pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    let state = try Self.readState(db)
+                    // The state row must agree with the records table, or an external edit
+                    // (or a restore) happened: refuse to extend a chain we cannot vouch for.
+                    let next = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_record") ?? 0
+                    guard next == state.size else {
+                        throw WardenError.denied("ledger.state_mismatch", "ledger state says \(state.size) records but the table holds \(next); run `warden audit verify`")
+                    }
+                    let (write, value) = try body(state)
+                    let insert = try db.cachedStatement(sql: "INSERT INTO ledger_record (seq, hash, body) VALUES (?, ?, ?)")
+                    for r in write.records {
+                        try insert.execute(arguments: [r.seq, Data(r.hash), Data(r.bytes)])
+                    }
+                    if let c = write.checkpoint {
+                        try db.execute(sql: "INSERT OR IGNORE INTO ledger_checkpoint (size, note, created_ms) VALUES (?, ?, ?)",
+                                       arguments: [c.size, c.note, c.createdMillis])
+                    }
+                    let s = write.state
+                    try db.execute(sql: """
+                        INSERT INTO ledger_state (id, size, last_hash, frontier, checkpoint_size, pending_since_ms)
+                        VALUES (1, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET size = excluded.size, last_hash = excluded.last_hash,
+                          frontier = excluded.frontier, checkpoint_size = excluded.checkpoint_size, pending_since_ms = excluded.pending_since_ms
+                        """, arguments: [s.size, Data(s.lastHash), Data(s.frontier.serialized), s.checkpointSize, s.pendingSinceMillis])
+                    result = value
+                    return .commit
+                }
+                guard let result else { throw WardenError.usage("ledger.storage_failed", "commit produced no result") }
+                return result
+            }
+        } catch {
+            throw mapped(error, "commit")
+        }
+    }
+
+    private static func record(_ row: Row) -> StoredRecord {
+        StoredRecord(seq: row[0], hash: [UInt8]((row[1] as Data?) ?? Data()), bytes: [UInt8]((row[2] as Data?) ?? Data()))
+    }
+
+    public func records(from: Int64, limit: Int) throws(WardenError) -> [StoredRecord] {
+        do {
+            return try database.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT seq, hash, body FROM ledger_record WHERE seq >= ? ORDER BY seq LIMIT ?",
+                                 arguments: [from, limit]).map(Self.record)
+            }
+        } catch {
+            throw mapped(error, "read")
+        }
+    }
+
+    public func forEachRecord(from: Int64, _ body: (StoredRecord) throws(WardenError) -> Bool) throws(WardenError) {
+        do {
+            try database.pool.read { db in
+                let cursor = try Row.fetchCursor(db, sql: "SELECT seq, hash, body FROM ledger_record WHERE seq >= ? ORDER BY seq", arguments: [from])
+                while let row = try cursor.next() {
+                    if try !body(Self.record(row)) { break }
+                }
+            }
+        } catch {
+            throw mapped(error, "read")
+        }
+    }
+
+    public func recordHashes(count: Int64) throws(WardenError) -> [[UInt8]] {
+        do {
+            return try database.pool.read { db in
+                var out: [[UInt8]] = []
+                out.reserveCapacity(Int(max(0, count)))
+                let cursor = try Row.fetchCursor(db, sql: "SELECT hash FROM ledger_record WHERE seq < ? ORDER BY seq", arguments: [count])
+                while let row = try cursor.next() { out.append([UInt8]((row[0] as Data?) ?? Data())) }
+                return out
+            }
+        } catch {
+            throw mapped(error, "read")
+        }
+    }
+
+    public func checkpoints() throws(WardenError) -> [StoredCheckpoint] {
+        do {
+            return try database.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT size, note, created_ms FROM ledger_checkpoint ORDER BY size").map {
+                    StoredCheckpoint(size: $0[0], note: $0[1], createdMillis: $0[2])
+                }
+            }
+        } catch {
+            throw mapped(error, "read")
+        }
+    }
+
+    public func latestCheckpoint() throws(WardenError) -> StoredCheckpoint? {
+        do {
+            return try database.pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT size, note, created_ms FROM ledger_checkpoint ORDER BY size DESC LIMIT 1").map {
+                    StoredCheckpoint(size: $0[0], note: $0[1], createdMillis: $0[2])
+                }
+            }
+        } catch {
+            throw mapped(error, "read")
+        }
+    }
+}

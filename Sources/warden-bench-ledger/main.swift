@@ -1,0 +1,91 @@
+// Ledger benchmark (release mode; not a test):
+//
+//   swift run -c release warden-bench-ledger append [--records N] [--appenders 1,8,64]
+//   swift run -c release warden-bench-ledger verify [--records 1000000] [--db PATH]
+//
+// `append`: durable signed appends (each returns after its group commit's fsync), with C
+// concurrent appenders, in a fresh database per run; prints records/s.
+// `verify`: builds (or reuses, with --db) a ledger of N records, then verifies it fully,
+// reporting chain+Merkle+checkpoints and parallel signature verification separately.
+import Crypto
+import Foundation
+import WardenCore
+import WardenHome
+import WardenLedger
+
+func option(_ name: String, _ fallback: String) -> String {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: name), i + 1 < args.count { return args[i + 1] }
+    return fallback
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func freshDatabase() throws -> (WardenDatabase, String) {
+    let dir = NSTemporaryDirectory() + "warden-bench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return (try WardenDatabase(path: dir + "/warden.db"), dir)
+}
+
+/// Appends `total` records with `appenders` concurrent tasks; returns seconds.
+func appendRun(ledger: Ledger, total: Int, appenders: Int) async throws -> Double {
+    let start = now()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for a in 0..<appenders {
+            let count = total / appenders + (a < total % appenders ? 1 : 0)
+            group.addTask {
+                for i in 0..<count {
+                    _ = try await ledger.append(event: .executionFinished, tenant: "acme", actor: "bench-\(a)", subject: "tool@1.0.0",
+                                                decision: "allow", details: ["execution_id": .string("e-\(a)-\(i)"), "exit": 0, "duration_ms": 12])
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    return now() - start
+}
+
+// A fixed benchmark key (not a secret), so `verify --db` can reuse a built ledger.
+guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 7, count: 32)) else { exit(2) }
+let signer = Ed25519RecordSigner(privateKey: key)
+let mode = CommandLine.arguments.dropFirst().first ?? "append"
+
+switch mode {
+case "append":
+    let total = Int(option("--records", "20000")) ?? 20000
+    let list = option("--appenders", "1,8,64,512").split(separator: ",").compactMap { Int($0) }
+    print("durable signed appends, \(total) records per run, checkpoint every 1000 records")
+    for c in list {
+        let (db, dir) = try freshDatabase()
+        let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
+        let n = c == 1 ? min(total, 5000) : total
+        let secs = try await appendRun(ledger: ledger, total: n, appenders: c)
+        ledger.close()
+        print(String(format: "appenders=%4d  records=%7d  %.2f s  %9.0f records/s", c, n, secs, Double(n) / secs))
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+case "verify":
+    let total = Int(option("--records", "1000000")) ?? 1_000_000
+    let path = option("--db", "")
+    let db: WardenDatabase
+    if path.isEmpty { db = try freshDatabase().0 } else { db = try WardenDatabase(path: path) }
+    let store = SQLiteLedgerStore(database: db)
+    let have = try store.state().size
+    if have < total {
+        let ledger = try Ledger(store: store, signer: signer, node: "bench")
+        let secs = try await appendRun(ledger: ledger, total: total - Int(have), appenders: 512)
+        ledger.close()
+        print(String(format: "built %d records in %.1f s (%.0f records/s, 512 appenders)", total - Int(have), secs, Double(total - Int(have)) / secs))
+    }
+    let start = now()
+    let report = try LedgerVerifier.verify(store: store, keyring: LedgerKeyring(publicKeys: [key.publicKey]), origin: nil)
+    let wall = now() - start
+    print(String(format: "verified %lld records, %d checkpoints: ok=%@", report.records, report.checkpointsVerified, report.ok ? "true" : "false"))
+    print(String(format: "  chain + Merkle + checkpoints (read, parse, canonical check, hash): %.2f s", report.chainSeconds))
+    print(String(format: "  Ed25519 signatures (%d threads): %.2f s", report.signatureThreads, report.signatureSeconds))
+    print(String(format: "  total wall: %.2f s", wall))
+    if let f = report.failure { print("  failure: \(f)") }
+default:
+    FileHandle.standardError.write(Data("usage: warden-bench-ledger append|verify [--records N] [--appenders 1,8] [--db PATH]\n".utf8))
+    exit(2)
+}
