@@ -6,7 +6,7 @@ import WardenHome
 ///
 /// An artifact is hashed while it is copied (one read of the source, so the bytes stored are
 /// the bytes hashed: no window to swap the file between check and copy), written to a
-/// temporary file, fsynced, made 0444, renamed into place, and the directory fsynced.
+/// temporary file, fsynced, made 0555 (read-only; executable because the sandbox runs it in place), renamed into place, and the directory fsynced.
 public struct ArtifactStore: Sendable {
     public let directory: String
 
@@ -39,7 +39,7 @@ public struct ArtifactStore: Sendable {
         guard digest == expected else {
             throw .denied("artifact.digest_mismatch", "\(source): artifact digest \(digest) does not match the manifest's \(expected)")
         }
-        guard fchmod(out, 0o444) == 0, fsync(out) == 0 else {
+        guard fchmod(out, 0o555) == 0, fsync(out) == 0 else {
             throw .usage("artifact.store_failed", "\(tmp): \(String(cString: strerror(errno)))")
         }
         guard rename(tmp, final) == 0 else {

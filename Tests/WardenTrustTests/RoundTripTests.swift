@@ -21,7 +21,7 @@ import WardenCore
         // The stored blob is read-only and re-verifies.
         let blob = try f.armory.store.verify(t.manifest.digest)
         var st = stat()
-        #expect(stat(blob, &st) == 0 && st.st_mode & 0o777 == 0o444)
+        #expect(stat(blob, &st) == 0 && st.st_mode & 0o777 == 0o555)
     }
 
     @Test(arguments: [JWSAlgorithm.EdDSA, .ES256, .HS256])
