@@ -70,6 +70,8 @@ let package = Package(
         .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust"]),
         // Admission benchmarks (scripts/bench-trust.sh, docs/BENCHMARKS.md).
         .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
+        // Sandbox spawn-latency benchmark (docs/SANDBOX.md).
+        .executableTarget(name: "warden-bench-sandbox", dependencies: ["WardenSandbox"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenTrustTests", dependencies: [
             "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),

@@ -180,7 +180,6 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
         if (setresgid(0, 0, 0) != 0) FAIL(WSP_ST_SETGID, -1);
         if (setresuid(0, 0, 0) != 0) FAIL(WSP_ST_SETUID, -1);
     }
-    if ((c->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) != 0) FAIL(WSP_ST_CGROUPNS, -1);
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL(WSP_ST_PRIVATE, -1);
     if (mount("tmpfs", c->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") != 0)
@@ -196,6 +195,11 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     struct w_mount_attr ro = { 0 };
     ro.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
     if (w_mount_setattr(AT_FDCWD, "/", 0, &ro) != 0) FAIL(WSP_ST_ROOT_RO, -1);
+
+    // Second sync: the parent has placed us in the per-run cgroups; only now does the cgroup
+    // namespace get rooted there, and nothing of the program runs before it.
+    if (read(syncfd, &go, 1) != 1 || go != 'c') _exit(126);
+    if ((c->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) != 0) FAIL(WSP_ST_CGROUPNS, -1);
 
     int ruleset = build_landlock(c, errfd);
     drop_privileges(c, errfd);

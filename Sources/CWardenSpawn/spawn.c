@@ -55,6 +55,11 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
     args.pidfd = (uint64_t)(uintptr_t)&pidfd;
     args.exit_signal = SIGCHLD;
     long pid = w_clone3(&args);
+    if (pid < 0 && errno == EINVAL && (args.flags & CLONE_NEWTIME)) {
+        // Kernels without time namespaces (< 5.6): everything else is still required.
+        args.flags &= ~(uint64_t)CLONE_NEWTIME;
+        pid = w_clone3(&args);
+    }
     if (pid == 0) {
         close(syncp[1]); close(errp[0]); close(statp[0]);
         wsp_child_main(c, syncp[0], errp[1], statp[1]);
@@ -71,12 +76,15 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
     if (c->rootless && write_proc((pid_t)pid, "setgroups", "deny") != 0) stage = WSP_ST_MAPS;
     if (!stage && write_proc((pid_t)pid, "uid_map", c->uid_map) != 0) stage = WSP_ST_MAPS;
     if (!stage && write_proc((pid_t)pid, "gid_map", c->gid_map) != 0) stage = WSP_ST_MAPS;
+    // Release the child to assemble its root while we move it into the cgroups: a v1
+    // migration waits for an RCU grace period, which then overlaps with the mount work.
+    if (!stage && write(syncp[1], "g", 1) != 1) stage = WSP_ST_SYNC;
     for (int i = 0; !stage && i < c->ncgroup_fds; i++) {
         char buf[24];
         int len = snprintf(buf, sizeof(buf), "%ld", pid);
         if (write(c->cgroup_procs_fds[i], buf, (size_t)len) != len) { stage = WSP_ST_CGROUP; r->err_index = i; }
     }
-    if (!stage && write(syncp[1], "g", 1) != 1) stage = WSP_ST_SYNC;
+    if (!stage && write(syncp[1], "c", 1) != 1) stage = WSP_ST_SYNC;
     saved = errno;
     if (stage) {
         close(syncp[1]);

@@ -50,6 +50,39 @@ struct ExecCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
+        try options.execute()
+    }
+
+    /// The parsed flags as a plain value (shared with the fast path).
+    var options: ExecOptions {
+        ExecOptions(readOnly: readOnly, readWrite: readWrite, tmpfs: tmpfs, allowExec: allowExec, cwd: cwd, env: env,
+                    net: net, timeout: timeout, memory: memory, pids: pids, cpu: cpu, outputLimit: outputLimit,
+                    nofile: nofile, noStdin: noStdin, rlimitFallback: rlimitFallback, json: json, command: command)
+    }
+}
+
+/// `warden exec`'s settings, however they were parsed.
+struct ExecOptions: Equatable {
+    var readOnly: [String] = []
+    var readWrite: [String] = []
+    var tmpfs: [String] = []
+    var allowExec: [String] = []
+    var cwd = "/tmp"
+    var env: [String] = []
+    var net = "none"
+    var timeout: Double = 60
+    var memory = 512
+    var pids = 128
+    var cpu: Int?
+    var outputLimit = 1 << 20
+    var nofile = 256
+    var noStdin = false
+    var rlimitFallback = false
+    var json = false
+    var command: [String] = []
+
+    /// Runs the program confined and exits with its status (never returns normally).
+    func execute() throws {
         let spec = try buildSpec()
         signal(SIGPIPE, SIG_IGN)
         let output = TrackingOutput()
