@@ -20,6 +20,7 @@ struct Warden: AsyncParsableCommand {
             ApproveCommand.self,
             DenyCommand.self,
             AuditCommand.self,
+            RunCommand.self,
         ]
     )
 
