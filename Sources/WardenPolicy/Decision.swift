@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of `PolicyEngine.decide`.
 public struct Decision: Sendable, Hashable {
     public enum Verdict: Sendable, Hashable {
@@ -47,15 +49,99 @@ public struct ApprovalNeed: Sendable, Hashable {
 /// One line of a decision trace.
 public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     public enum Outcome: String, Sendable, Hashable { case pass, fail, skip, info }
-    /// The rule or section consulted (`commands.allow[3]`, `window`, `budget`).
-    public let rule: String
+
+    /// Why a command rule did not match. Kept structured so that skipping 50 rules costs
+    /// no string formatting; the text is rendered only when the trace is read.
+    enum SkipReason: Sendable, Hashable {
+        case otherName(invoked: String)
+        case notOnHost
+        case resolvesElsewhere(rule: String, request: String)
+        case argsDiffer([ArgPattern])
+    }
+
+    enum Payload: Sendable, Hashable {
+        case text(rule: String, detail: String)
+        case commandSkip(index: Int, program: String, SkipReason)
+        case insideWindow(now: Date, notBefore: Date?, notAfter: Date?)
+        /// Passing steps whose text is only needed when someone reads the trace.
+        case passed(Passed)
+    }
+
+    enum Passed: Sendable, Hashable {
+        case sessionNew(String)
+        case sessionAge(String, age: Int, max: Int64)
+        case rule(CommandRule, allows: String)
+        case path(label: Int, write: Bool, path: String, real: NormalizedPath)
+        case budget(rule: String, used: Int64, of: Int64, reserving: Int64?)
+        case exposure(ExposureLabels)
+    }
+
+    init(_ passed: Passed) {
+        payload = .passed(passed)
+        outcome = .pass
+    }
+
+    let payload: Payload
     public let outcome: Outcome
-    public let detail: String
 
     public init(_ rule: String, _ outcome: Outcome, _ detail: String) {
-        self.rule = rule
+        payload = .text(rule: rule, detail: detail)
         self.outcome = outcome
-        self.detail = detail
+    }
+
+    init(insideWindow now: Date, _ notBefore: Date?, _ notAfter: Date?) {
+        payload = .insideWindow(now: now, notBefore: notBefore, notAfter: notAfter)
+        outcome = .pass
+    }
+
+    init(skipping index: Int, program: String, _ reason: SkipReason) {
+        payload = .commandSkip(index: index, program: program, reason)
+        outcome = .skip
+    }
+
+    /// The rule or section consulted (`commands.allow[3]`, `window`, `budget.executions`).
+    public var rule: String {
+        switch payload {
+        case .text(let rule, _): rule
+        case .commandSkip(let index, _, _): "commands.allow[\(index)]"
+        case .insideWindow: "window"
+        case .passed(let p):
+            switch p {
+            case .sessionNew, .sessionAge: "window.max_session_seconds"
+            case .rule(let r, _): "commands.allow[\(r.index)]"
+            case .path(let n, _, _, _): n == 0 ? "filesystem (working directory)" : "filesystem (path \(n))"
+            case .budget(let rule, _, _, _): rule
+            case .exposure: "exposure"
+            }
+        }
+    }
+
+    /// What the rule concluded, in words.
+    public var detail: String {
+        switch payload {
+        case .text(_, let detail): return detail
+        case .passed(let p):
+            switch p {
+            case .sessionNew(let id): return "session \(id) starts with this run"
+            case .sessionAge(let id, let age, let max): return "session \(id) is \(age)s old (max \(max)s)"
+            case .rule(let r, let real):
+                let args = r.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? ""
+                return "`\(r.program)\(args)`\(r.args == nil ? " (any arguments)" : "") allows \(real)"
+            case .path(_, let write, let path, let real): return "\(write ? "write" : "read") \(path) → \(real)"
+            case .budget(_, let used, let of, let reserving):
+                return "\(used) of \(of) used" + (reserving.map { "; reserving \($0)" } ?? "")
+            case .exposure(let l): return "session labels [\(l.names.joined(separator: ", "))] do not complete the trifecta"
+            }
+        case .insideWindow(let now, let nb, let na):
+            return "now \(RFC3339.format(now)) is inside [\(nb.map(RFC3339.format) ?? "-∞"), \(na.map(RFC3339.format) ?? "+∞"))"
+        case .commandSkip(_, let program, let reason):
+            switch reason {
+            case .otherName(let invoked): return "`\(program)` is not `\(invoked)`"
+            case .notOnHost: return "`\(program)` is not an executable on this host"
+            case .resolvesElsewhere(let rule, let request): return "`\(program)` resolves to \(rule), the request to \(request)"
+            case .argsDiffer(let pats): return "arguments do not match [\(pats.map(\.description).joined(separator: ", "))]"
+            }
+        }
     }
 
     public var description: String { "\(outcome.rawValue): \(rule): \(detail)" }
@@ -72,13 +158,18 @@ public struct Confinement: Sendable, Hashable {
     /// Deny globs to mask: expand with `DenyGlobMasker.expand` when the sandbox starts and
     /// hide every existing match (read/write/exec denied).
     public var denyGlobs: [PathGlob]
+    /// Existing paths matching `denyGlobs` inside the trees, to be masked. Empty from the pure
+    /// `decide`; filled by `PolicyGate.authorize` (via `DenyGlobMasker`) before admitting.
+    public var maskedPaths: [String] = []
     /// The program to execute: the PATH-resolved path with every symlink resolved.
     public var executable: String
     /// The argv passed to it (argv[0] as the request gave it, for multi-call binaries).
     public var argv: [String]
-    /// Canonical paths the run may execute (Landlock execute allowlist): every program the
-    /// policy allows that exists under a read-only tree. The sandbox must add the ELF
-    /// interpreter (ld.so) itself.
+    /// Canonical paths the run may execute (Landlock execute allowlist), sorted by bytes:
+    /// the request's own program plus every program the policy allows with any arguments
+    /// that lies under a read-only tree (programs allowed only by structured argv rules are
+    /// not executable by children, since the kernel cannot check argv). The sandbox must add
+    /// the ELF interpreter (ld.so) itself.
     public var executables: [String]
     /// Working directory (canonical).
     public var workingDirectory: String

@@ -25,34 +25,48 @@ public enum DenyGlobMasker {
         return found.sorted()
     }
 
+    /// Walks `dir` (text form, raw segments, ASCII-folded segments built incrementally so
+    /// that no entry is re-parsed or re-folded).
     private static func walk(_ dir: NormalizedPath, _ globs: [PathGlob], _ found: inout Set<String>, _ visited: inout Int, _ limit: Int) throws(WardenError) {
-        if globs.contains(where: { $0.matches(dir) }) {
+        let folded = dir.foldedSegments
+        if globs.contains(where: { $0.matches(folded: folded) }) {
             found.insert(dir.description)
             return
         }
-        guard let handle = opendir(dir.description) else { return }
+        try walk(dir.description, folded, globs, &found, &visited, limit)
+    }
+
+    private static func walk(_ text: String, _ folded: [[UInt8]], _ globs: [PathGlob], _ found: inout Set<String>, _ visited: inout Int, _ limit: Int) throws(WardenError) {
+        guard let handle = opendir(text) else { return }
         defer { closedir(handle) }
-        var children: [(String, Bool)] = []
+        var children: [(name: [UInt8], isDir: Bool)] = []
         while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            let name: [UInt8] = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { p in Array(UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)))) }
             }
-            if name == "." || name == ".." { continue }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             visited += 1
             if visited > limit {
-                throw .denied("policy.mask_limit", "more than \(limit) entries under \(dir) while expanding deny globs; narrow the policy's trees")
+                throw .denied("policy.mask_limit", "more than \(limit) entries under \(text) while expanding deny globs; narrow the policy's trees")
             }
-            let path = dir.description == "/" ? "/" + name : dir.description + "/" + name
-            var st = stat()
-            guard lstat(path, &st) == 0 else { continue }
-            children.append((path, (st.st_mode & S_IFMT) == S_IFDIR))
+            // d_type saves an lstat per entry; only filesystems that do not report it pay one.
+            let type = entry.pointee.d_type
+            if type == UInt8(DT_UNKNOWN) {
+                var st = stat()
+                guard lstat(text + "/" + String(decoding: name, as: UTF8.self), &st) == 0 else { continue }
+                children.append((name, (st.st_mode & S_IFMT) == S_IFDIR))
+            } else {
+                children.append((name, type == UInt8(DT_DIR)))
+            }
         }
-        for (path, isDir) in children {
-            guard let n = NormalizedPath(path) else { continue }
-            if isDir {
-                try walk(n, globs, &found, &visited, limit)
-            } else if globs.contains(where: { $0.matches(n) }) {
-                found.insert(path)
+        for child in children {
+            var childFolded = folded
+            childFolded.append(child.name.map(PathGlob.fold))
+            let childText = (text == "/" ? "/" : text + "/") + String(decoding: child.name, as: UTF8.self)
+            if globs.contains(where: { $0.matches(folded: childFolded) }) {
+                found.insert(childText)
+            } else if child.isDir {
+                try walk(childText, childFolded, globs, &found, &visited, limit)
             }
         }
     }

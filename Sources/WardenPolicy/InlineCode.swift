@@ -11,36 +11,46 @@ enum InlineCode {
         case multicall, env, wrapper
     }
 
+    /// Program basename (version suffix stripped) → family. A dictionary, not a `switch`
+    /// over strings, because this runs for every argv element of every decision.
+    static let families: [String: Family] = {
+        var t: [String: Family] = [:]
+        for n in ["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash", "posh", "rbash", "pdksh", "oksh", "lksh"] { t[n] = .shell }
+        for n in ["python", "pypy", "ipython"] { t[n] = .python }
+        for n in ["perl"] { t[n] = .perl }
+        for n in ["ruby", "irb", "jruby"] { t[n] = .ruby }
+        for n in ["node", "nodejs"] { t[n] = .node }
+        for n in ["deno", "bun"] { t[n] = .denoBun }
+        for n in ["php", "php-cli"] { t[n] = .php }
+        for n in ["awk", "gawk", "mawk", "nawk", "busybox-awk"] { t[n] = .awk }
+        for n in ["lua", "luajit"] { t[n] = .lua }
+        for n in ["tclsh", "wish", "expect"] { t[n] = .tcl }
+        for n in ["R", "Rscript"] { t[n] = .rlang }
+        for n in ["pwsh", "powershell"] { t[n] = .pwsh }
+        for n in ["busybox", "toybox"] { t[n] = .multicall }
+        for n in ["env"] { t[n] = .env }
+        for n in ["nice", "nohup", "timeout", "stdbuf", "setsid", "xargs", "time", "command", "exec", "ionice", "taskset", "chrt", "flock", "unshare", "nsenter", "sudo", "doas", "chroot", "watch", "strace", "ltrace", "firejail", "find", "parallel", "runuser", "su", "setpriv", "prlimit", "systemd-run", "script", "capsh", "unbuffer", "catchsegv"] { t[n] = .wrapper }
+        return t
+    }()
+
     /// The family of a program basename, or nil for ordinary programs.
     static func family(_ name: String) -> Family? {
-        var base = Substring(name)
-        while let last = base.last, last.isASCII, last.isNumber || last == "." || last == "-" { base = base.dropLast() }
-        switch base {
-        case "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash", "posh", "rbash", "pdksh", "oksh", "lksh": return .shell
-        case "python", "pypy", "ipython": return .python
-        case "perl": return .perl
-        case "ruby", "irb", "jruby": return .ruby
-        case "node", "nodejs": return .node
-        case "deno", "bun": return .denoBun
-        case "php", "php-cli": return .php
-        case "awk", "gawk", "mawk", "nawk", "busybox-awk": return .awk
-        case "lua", "luajit": return .lua
-        case "tclsh", "wish", "expect": return .tcl
-        case "R", "Rscript": return .rlang
-        case "pwsh", "powershell": return .pwsh
-        case "busybox", "toybox": return .multicall
-        case "env": return .env
-        case "nice", "nohup", "timeout", "stdbuf", "setsid", "xargs", "time", "command", "exec", "ionice", "taskset",
-            "chrt", "flock", "unshare", "nsenter", "sudo", "doas", "chroot", "watch", "strace", "ltrace", "firejail",
-            "find", "parallel", "runuser", "su", "setpriv", "prlimit", "systemd-run", "script", "capsh", "unbuffer", "catchsegv":
-            return .wrapper
-        default: return nil
+        // Strip a version suffix (`python3.12`, `php8.2`, `lua-5.4`) byte-wise.
+        let u = name.utf8
+        var end = u.endIndex
+        while end > u.startIndex {
+            let b = u[u.index(before: end)]
+            guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") else { break }
+            end = u.index(before: end)
         }
+        if end == u.endIndex { return families[name] }
+        return families[String(decoding: u[..<end], as: UTF8.self)]
     }
 
     static func basename(_ s: String) -> String {
-        guard let slash = s.lastIndex(of: "/") else { return s }
-        return String(s[s.index(after: slash)...])
+        let u = s.utf8
+        guard let slash = u.lastIndex(of: UInt8(ascii: "/")) else { return s }
+        return String(decoding: u[u.index(after: slash)...], as: UTF8.self)
     }
 
     /// A reason when `argv` runs inline code; `names` are extra names of argv[0]'s program
@@ -59,7 +69,19 @@ enum InlineCode {
     /// Any later argument naming an interpreter directly followed by its inline flag
     /// (`... sh -c ...`), whatever program comes first: catches wrappers not listed above.
     static func scanEmbedded(_ argv: [String]) -> String? {
-        for i in argv.indices.dropFirst() {
+        if let r = scanWords(argv, from: 1) { return r }
+        // Command strings hidden inside one argument (`git -c core.pager='sh -c id'`,
+        // `--rsh=bash -c x`): split on spaces, quotes and `=` and scan the words too.
+        for (i, a) in argv.enumerated().dropFirst() where a.utf8.contains(UInt8(ascii: " ")) || a.utf8.contains(UInt8(ascii: "\t")) {
+            let words = a.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" || $0 == "'" || $0 == "\"" || $0 == ";" || $0 == "|" || $0 == "&" || $0 == "(" || $0 == "`" })
+                .map(String.init)
+            if let r = scanWords(words, from: 0) { return "\(r) inside argument \(i)" }
+        }
+        return nil
+    }
+
+    private static func scanWords(_ argv: [String], from start: Int) -> String? {
+        for i in argv.indices.dropFirst(start) {
             let b = basename(argv[i])
             guard let fam = family(b), i + 1 < argv.count else { continue }
             let flag = argv[i + 1]

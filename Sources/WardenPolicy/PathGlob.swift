@@ -41,26 +41,41 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
 
     /// True when the normalized absolute `path` matches.
     public func matches(_ path: NormalizedPath) -> Bool {
-        let segs = path.foldedSegments
-        return PathGlob.match(segments[...], segs[...])
+        matches(folded: path.foldedSegments)
+    }
+
+    func matches(folded: [[UInt8]]) -> Bool { PathGlob.match(segments, 0, folded, 0) }
+
+    /// The first of `globs` matching any of `paths` (each path folded once, not per glob).
+    static func firstMatch(_ globs: [PathGlob], _ paths: NormalizedPath...) -> PathGlob? {
+        guard !globs.isEmpty else { return nil }
+        for p in paths {
+            let folded = p.foldedSegments
+            if let g = globs.first(where: { $0.matches(folded: folded) }) { return g }
+        }
+        return nil
     }
 
     private static let doubleStar = Array("**".utf8)
 
-    private static func match(_ pat: ArraySlice<[UInt8]>, _ path: ArraySlice<[UInt8]>) -> Bool {
-        guard let first = pat.first else { return path.isEmpty }
-        if first == doubleStar {
-            let rest = pat.dropFirst()
-            if rest.isEmpty { return true }
-            var p = path
-            while true {
-                if match(rest, p) { return true }
-                if p.isEmpty { return false }
-                p = p.dropFirst()
+    // Index-based (no slices) so matching does not retain and release segment buffers.
+    private static func match(_ pat: [[UInt8]], _ pi: Int, _ path: [[UInt8]], _ si: Int) -> Bool {
+        var pi = pi, si = si
+        while pi < pat.count {
+            if pat[pi] == doubleStar {
+                if pi + 1 == pat.count { return true }
+                var k = si
+                while k <= path.count {
+                    if match(pat, pi + 1, path, k) { return true }
+                    k += 1
+                }
+                return false
             }
+            guard si < path.count, segmentMatch(pat[pi][...], path[si][...]) else { return false }
+            pi += 1
+            si += 1
         }
-        guard let seg = path.first, segmentMatch(first[...], seg[...]) else { return false }
-        return match(pat.dropFirst(), path.dropFirst())
+        return si == path.count
     }
 
     private static func segmentMatch(_ pat: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {

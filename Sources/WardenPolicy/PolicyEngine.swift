@@ -35,6 +35,7 @@ struct Context {
     var readonlyTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
     var writableTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
     var limits = ResourceLimits.defaults
+    var realCwd: NormalizedPath?
 
     init(request: ExecutionRequest, prepared: PreparedPolicy, state: DecisionState, now: Date) {
         self.request = request
@@ -96,7 +97,7 @@ struct Context {
         } else if w.notBefore == nil && w.notAfter == nil {
             pass("window", "no time window set")
         } else {
-            pass("window", "now \(RFC3339.format(now)) is inside the window")
+            trace.append(TraceStep(insideWindow: now, w.notBefore, w.notAfter))
         }
         if let start = state.sessionStartedAt {
             let age = now.timeIntervalSince(start)
@@ -104,10 +105,10 @@ struct Context {
                 fail("window.max_session_seconds", "policy.session.expired",
                      "session \(request.sessionID) started \(Int(age))s ago; the maximum is \(w.maxSessionSeconds)s")
             } else {
-                pass("window.max_session_seconds", "session \(request.sessionID) is \(Int(max(0, age)))s old (max \(w.maxSessionSeconds)s)")
+                trace.append(TraceStep(.sessionAge(request.sessionID, age: Int(max(0, age)), max: w.maxSessionSeconds)))
             }
         } else {
-            pass("window.max_session_seconds", "session \(request.sessionID) starts with this run")
+            trace.append(TraceStep(.sessionNew(request.sessionID)))
         }
     }
 
@@ -115,35 +116,33 @@ struct Context {
 
     mutating func checkTrees() {
         guard let cwd else { return }
-        func resolve(_ list: [String], _ pre: [(String, NormalizedPath?)], _ key: String) -> [(NormalizedPath, NormalizedPath)] {
-            var out: [(NormalizedPath, NormalizedPath)] = []
-            var preIndex = 0
-            for (i, t) in list.enumerated() {
-                let rule = "filesystem.\(key)[\(i)]"
-                let lexical: NormalizedPath?
-                let real: NormalizedPath?
-                if t.hasPrefix("/") {
-                    lexical = NormalizedPath(t)
-                    real = preIndex < pre.count ? pre[preIndex].1 : nil
-                    preIndex += 1
-                } else {
-                    lexical = NormalizedPath(String(t.dropFirst(t == "." ? 1 : 2)), relativeTo: cwd)
-                    real = lexical.flatMap { host.resolveForAccess($0.description) }
-                }
-                guard let lexical, let real, host.realPath(real.description) != nil else {
-                    info(rule, "\(t) does not exist; not mounted")
-                    continue
-                }
-                if let g = policy.filesystem.deny.first(where: { $0.matches(lexical) || $0.matches(real) }) {
-                    fail(rule, "policy.path.tree_denied", "tree \(t) is covered by deny glob \(g.pattern)")
-                    continue
-                }
-                out.append((lexical, real))
+        readonlyTrees = trees(policy.filesystem.readonly, prepared.absoluteReadonly, "readonly", cwd)
+        writableTrees = trees(policy.filesystem.writable, prepared.absoluteWritable, "writable", cwd)
+    }
+
+    /// The existing, non-denied trees: absolute ones as prepared, `./` ones resolved now.
+    mutating func trees(_ list: [String], _ prepared: [PreparedPolicy.Tree], _ key: String, _ cwd: NormalizedPath) -> [(lexical: NormalizedPath, real: NormalizedPath)] {
+        var out: [(lexical: NormalizedPath, real: NormalizedPath)] = []
+        var next = 0
+        for (i, t) in list.enumerated() {
+            var tree: PreparedPolicy.Tree
+            if t.utf8.first == UInt8(ascii: "/"), next < prepared.count {
+                tree = prepared[next]
+                next += 1
+            } else {
+                tree = PreparedPolicy.Tree(String(t.dropFirst(t == "." ? 1 : 2)), relativeTo: cwd, host: host, deny: policy.filesystem.deny)
             }
-            return out
+            guard let lexical = tree.lexical, let real = tree.real else {
+                info("filesystem.\(key)[\(i)]", "\(t) does not exist; not mounted")
+                continue
+            }
+            if let g = tree.deniedBy {
+                fail("filesystem.\(key)[\(i)]", "policy.path.tree_denied", "tree \(t) is covered by deny glob \(g.pattern)")
+                continue
+            }
+            out.append((lexical, real))
         }
-        readonlyTrees = resolve(policy.filesystem.readonly, prepared.absoluteReadonly, "readonly").map { (lexical: $0.0, real: $0.1) }
-        writableTrees = resolve(policy.filesystem.writable, prepared.absoluteWritable, "writable").map { (lexical: $0.0, real: $0.1) }
+        return out
     }
 
     // MARK: commands
@@ -156,28 +155,28 @@ struct Context {
             return
         }
         let invoked = InlineCode.basename(name)
+        let invokedBytes = Array(invoked.utf8)
         let rules = policy.commands.allow
         for i in rules.indices {
             let rule = rules[i]
-            let label = "commands.allow[\(rule.index)]"
-            if InlineCode.basename(rule.program) != invoked {
-                trace.append(TraceStep(label, .skip, "`\(rule.program)` is not `\(invoked)`"))
+            if prepared.basenames[i] != invokedBytes {
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .otherName(invoked: invoked)))
                 continue
             }
             guard let real = prepared.programs[i] else {
-                trace.append(TraceStep(label, .skip, "`\(rule.program)` is not an executable on this host"))
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .notOnHost))
                 continue
             }
-            guard real == found.real else {
-                trace.append(TraceStep(label, .skip, "`\(rule.program)` resolves to \(real), the request to \(found.real)"))
+            guard real.utf8.elementsEqual(found.real.utf8) else {
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .resolvesElsewhere(rule: real, request: found.real)))
                 continue
             }
             if let pats = rule.args, !Self.argsMatch(pats, argv.dropFirst()) {
-                trace.append(TraceStep(label, .skip, "arguments do not match [\(pats.map(\.description).joined(separator: ", "))]"))
+                trace.append(TraceStep(skipping: rule.index, program: rule.program, .argsDiffer(pats)))
                 continue
             }
             matchedRule = rule
-            pass(label, "`\(rule.program)\(rule.args.map { " " + $0.map(\.description).joined(separator: " ") } ?? "")`\(rule.args == nil ? " (any arguments)" : "") allows \(found.real)")
+            trace.append(TraceStep(.rule(rule, allows: found.real)))
             break
         }
         guard let rule = matchedRule else {
@@ -205,7 +204,7 @@ struct Context {
             fail("commands", "policy.command.outside_trees", "\(found.real) is not inside any filesystem.readonly tree")
             return
         }
-        if let g = policy.filesystem.deny.first(where: { $0.matches(real) }) {
+        if let g = PathGlob.firstMatch(policy.filesystem.deny, real) {
             fail("commands", "policy.path.denied", "\(found.real) matches deny glob \(g.pattern)")
             return
         }
@@ -241,26 +240,28 @@ struct Context {
         var accesses = [ExecutionRequest.PathAccess(cwd.description, write: false)]
         accesses += request.paths
         for (n, access) in accesses.enumerated() {
-            let rule = n == 0 ? "filesystem (working directory)" : "filesystem (path \(n))"
             let raw = access.path.hasPrefix("/") ? access.path : cwd.description + "/" + access.path
             guard let lexical = NormalizedPath(raw), let real = host.resolveForAccess(raw) else {
-                fail(rule, "policy.path.invalid", "path \"\(access.path.prefix(200))\" is not a valid path")
+                fail(Self.pathRule(n), "policy.path.invalid", "path \"\(access.path.prefix(200))\" is not a valid path")
                 continue
             }
-            if let g = policy.filesystem.deny.first(where: { $0.matches(lexical) || $0.matches(real) }) {
-                fail(rule, "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
+            if n == 0 { realCwd = real }
+            if let g = PathGlob.firstMatch(policy.filesystem.deny, lexical, real) {
+                fail(Self.pathRule(n), "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
                 continue
             }
             let trees = access.write ? writableTrees : readonlyTrees + writableTrees
             let inside = trees.contains { real.isWithin($0.real) } && trees.contains { lexical.isWithin($0.lexical) || lexical.isWithin($0.real) }
             if inside {
-                pass(rule, "\(access.write ? "write" : "read") \(access.path) → \(real)")
+                trace.append(TraceStep(.path(label: n, write: access.write, path: access.path, real: real)))
             } else {
-                fail(rule, access.write ? "policy.path.not_writable" : "policy.path.outside",
+                fail(Self.pathRule(n), access.write ? "policy.path.not_writable" : "policy.path.outside",
                      "\(access.write ? "write to" : "read of") \(access.path) (\(real)) is outside every filesystem.\(access.write ? "writable" : "readonly/writable") tree")
             }
         }
     }
+
+    static func pathRule(_ n: Int) -> String { n == 0 ? "filesystem (working directory)" : "filesystem (path \(n))" }
 
     // MARK: limits, network, budget
 
@@ -305,13 +306,13 @@ struct Context {
         if state.executionsUsed >= b.executions {
             fail("budget.executions", "policy.budget.executions", "execution budget exhausted (\(state.executionsUsed) of \(b.executions) used)")
         } else {
-            pass("budget.executions", "\(state.executionsUsed) of \(b.executions) used")
+            trace.append(TraceStep(.budget(rule: "budget.executions", used: state.executionsUsed, of: b.executions, reserving: nil)))
         }
         let cpu = limits.cpuSeconds
         if state.cpuSecondsUsed > b.cpuSeconds - cpu {
             fail("budget.cpu_seconds", "policy.budget.cpu", "CPU budget cannot cover \(cpu)s (\(state.cpuSecondsUsed) of \(b.cpuSeconds) used)")
         } else {
-            pass("budget.cpu_seconds", "\(state.cpuSecondsUsed) of \(b.cpuSeconds) used; reserving \(cpu)")
+            trace.append(TraceStep(.budget(rule: "budget.cpu_seconds", used: state.cpuSecondsUsed, of: b.cpuSeconds, reserving: cpu)))
         }
     }
 
@@ -334,7 +335,7 @@ struct Context {
             ops.append(.trifecta)
             info("exposure", "session \(request.sessionID) would hold private_data + untrusted_content + exfiltration: approval required")
         } else {
-            pass("exposure", "session labels [\(combined.names.joined(separator: ", "))] do not complete the trifecta")
+            trace.append(TraceStep(.exposure(combined)))
         }
         ops.sort()
         func decision(_ v: Decision.Verdict) -> Decision { Decision(verdict: v, trace: trace, runLabels: labels, operations: ops) }
@@ -354,19 +355,17 @@ struct Context {
             pass("approvals", "no approval required")
         }
         guard let executable, let cwd else { return decision(.deny([Denial("policy.internal", "denied: incomplete evaluation")])) }
-        var executables = Set<String>()
-        for p in prepared.programs.compactMap({ $0 }) {
-            guard let n = NormalizedPath(p), readonlyTrees.contains(where: { n.isWithin($0.real) }),
-                !writableTrees.contains(where: { n.isWithin($0.real) }),
-                !policy.filesystem.deny.contains(where: { $0.matches(n) })
-            else { continue }
-            executables.insert(p)
-        }
-        executables.insert(executable)
+        // Candidates are deduplicated and sorted once, in PreparedPolicy; per request only
+        // the trees (which may be relative to the working directory) filter them.
+        var executables = prepared.fixedExecutables ?? PreparedPolicy.executables(prepared.allowedPrograms, readonly: readonlyTrees.map(\.real), writable: writableTrees.map(\.real))
+        // The request's own program, kept in byte order.
+        let key = Array(executable.utf8)
+        let at = executables.firstIndex { !$0.utf8.lexicographicallyPrecedes(key) } ?? executables.endIndex
+        if at == executables.endIndex || !executables[at].utf8.elementsEqual(key) { executables.insert(executable, at: at) }
         let confinement = Confinement(
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
-            denyGlobs: policy.filesystem.deny, executable: executable, argv: request.argv,
-            executables: executables.sorted(), workingDirectory: host.resolveForAccess(cwd.description)?.description ?? cwd.description,
+            denyGlobs: policy.filesystem.deny, maskedPaths: [], executable: executable, argv: request.argv,
+            executables: executables, workingDirectory: (realCwd ?? cwd).description,
             limits: limits, network: .none)
         return decision(.allow(confinement))
     }

@@ -16,7 +16,8 @@ public struct PolicyGate: Sendable {
 
     /// What `authorize` concluded.
     public enum Outcome: Sendable {
-        /// Run it, confined by `confinement`; close `reservation` with `complete` afterwards.
+        /// Run it, confined by `confinement` (with `maskedPaths` expanded); close
+        /// `reservation` with `complete` afterwards.
         case allowed(Decision, Confinement, PolicyStore.Reservation)
         /// Recorded as pending; an approver runs `warden approve <need.requestID>`.
         case approvalRequired(Decision, ApprovalNeed)
@@ -46,7 +47,9 @@ public struct PolicyGate: Sendable {
         case .approvalRequired(let need):
             try store.recordPending(need, request: request, policy: p, now: now)
             return .approvalRequired(decision, need)
-        case .allow(let confinement):
+        case .allow(var confinement):
+            // Mask before reserving: if the walk fails (closed), nothing is spent or consumed.
+            confinement.maskedPaths = try DenyGlobMasker.expand(confinement.denyGlobs, under: confinement.readonly + confinement.writable)
             let reservation = try store.admit(decision, request: request, policy: p, approval: approval, now: now)
             return .allowed(decision, confinement, reservation)
         }

@@ -38,9 +38,13 @@ let now = RFC3339.parse("2026-06-01T00:00:00Z")!
 let state = DecisionState(executionsUsed: 10, cpuSecondsUsed: 100)
 let allowReq = ExecutionRequest(tenant: "acme", argv: ["python3", "-m", "pytest", "tests", "-q"], workingDirectory: "/work/ws",
                                 paths: [.init("src/main.py"), .init("out/report.xml", write: true)])
+let allowNoPaths = ExecutionRequest(tenant: "acme", argv: ["python3", "-m", "pytest", "tests", "-q"], workingDirectory: "/work/ws")
 let denyReq = ExecutionRequest(tenant: "acme", argv: ["git", "push"], workingDirectory: "/work/ws")
 
+let only = CommandLine.arguments.dropFirst().first  // optional substring filter, for profiling ("mask" runs only the masker)
+
 func measure(_ name: String, iterations: Int = 50_000, _ body: () -> Bool) {
+    if let only, !name.contains(only) { return }
     var samples = [UInt64]()
     samples.reserveCapacity(iterations)
     var ok = 0
@@ -59,6 +63,9 @@ print("decide() on a 50-rule policy (StaticHostView, no syscalls)")
 measure("allow: structured rule 50, 2 paths, 3 deny globs") {
     PolicyEngine.decide(allowReq, prepared, state, now: now).isAllowed
 }
+measure("allow: structured rule 50, no named paths") {
+    PolicyEngine.decide(allowNoPaths, prepared, state, now: now).isAllowed
+}
 measure("deny: argv mismatch on rule 49, no rule matches") {
     !PolicyEngine.decide(denyReq, prepared, state, now: now).isAllowed
 }
@@ -76,4 +83,16 @@ let livePrepared = PreparedPolicy(livePolicy, host: liveHost)
 let liveReq = ExecutionRequest(tenant: "acme", argv: ["ls", "-l"], workingDirectory: "/usr", paths: [.init("/usr/lib")])
 measure("allow on the live filesystem (realpath/stat syscalls)", iterations: 10_000) {
     PolicyEngine.decide(liveReq, livePrepared, DecisionState(), now: now).isAllowed
+}
+
+// `warden-bench-policy mask DIR...`: time DenyGlobMasker over real trees (one walk each run).
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "mask" {
+    let dirs = Array(CommandLine.arguments.dropFirst(2))
+    let globs = try! ["**/.ssh/**", "**/.env", "**/.aws/**"].map { try PathGlob($0) }
+    for run in 1...3 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let found = try! DenyGlobMasker.expand(globs, under: dirs)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        print(String(format: "mask run %d: %d matches under %@ in %.1f ms", run, found.count, dirs.joined(separator: " ") as NSString, ms))
+    }
 }

@@ -11,8 +11,14 @@ import Testing
         #expect(c.readonly == ["/usr", "/etc/ssl"])
         #expect(c.writable == ["/work/ws"])
         #expect(c.executables.contains("/usr/bin/git"))
-        #expect(c.executables.contains("/usr/bin/python3.11"))  // symlink resolved: what Landlock sees
-        #expect(!c.executables.contains("/usr/bin/python3"))
+        // Only programs allowed with any arguments; canonical paths, sorted.
+        #expect(c.executables == ["/usr/bin/busybox", "/usr/bin/env", "/usr/bin/git", "/usr/bin/ls", "/usr/bin/perl", "/usr/bin/timeout"])
+        // A structured-rule program is executable only as the request's own program,
+        // by its canonical path (the symlink resolved: what Landlock sees).
+        guard case .allow(let py) = Fixtures.decide(["python3", "-m", "pytest", "t"]).verdict else { Issue.record("expected allow"); return }
+        #expect(py.executable == "/usr/bin/python3.11")
+        #expect(py.executables.contains("/usr/bin/python3.11") && !py.executables.contains("/usr/bin/python3"))
+        #expect(py.executables == py.executables.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         #expect(c.limits.wallSeconds == 30)
         #expect(c.network == .none)
         #expect(d.trace.contains { $0.rule == "commands.allow[1]" && $0.outcome == .pass })
@@ -55,6 +61,18 @@ import Testing
             let d = PolicyEngine.decide(Fixtures.request([name]), Fixtures.policy, DecisionState(), now: Fixtures.now, host: host)
             #expect(Fixtures.codes(d) == ["policy.command.not_allowed"], "\(name)")
         }
+        // NFC and NFD spellings are different files to the kernel and must not match each other.
+        var nfc = Fixtures.host
+        nfc.entries["/usr/bin/caf\u{E9}"] = .file(executable: true)
+        nfc.entries["/usr/bin/cafe\u{301}"] = .file(executable: true)
+        var p = Fixtures.policy
+        p.commands.allow = [CommandRule(program: "caf\u{E9}", args: nil, index: 1)]
+        let nfd = PolicyEngine.decide(Fixtures.request(["cafe\u{301}"]), p, DecisionState(), now: Fixtures.now, host: nfc)
+        #expect(Fixtures.codes(nfd) == ["policy.command.not_allowed"])
+        guard case .allow(let c) = PolicyEngine.decide(Fixtures.request(["caf\u{E9}"]), p, DecisionState(), now: Fixtures.now, host: nfc).verdict else {
+            Issue.record("NFC name should be allowed"); return
+        }
+        #expect(c.executables.map { Array($0.utf8) } == [Array("/usr/bin/caf\u{E9}".utf8)])
         // Not on the host at all: not found rather than a fuzzy match.
         #expect(Fixtures.codes(Fixtures.decide(["Git"])) == ["policy.command.not_found"])
         #expect(Fixtures.decide(["git"]).isAllowed)
@@ -108,7 +126,8 @@ import Testing
             ["awk", "BEGIN{system(\"id\")}"], ["awk", "-F:", "{print}", "/etc/passwd"],
             ["timeout", "5", "sh", "-c", "id"], ["find", ".", "-exec", "sh", "-c", "id", ";"], ["xargs", "bash", "-c", "id"],
             ["sh"], ["bash", "-s"], ["sh", "-i"],
-            ["git", "log", "sh", "-c", "x"],
+            ["git", "log", "sh", "-c", "x"], ["git", "-c", "core.pager=sh -c 'id'", "log"], ["git", "-c", "core.sshCommand=/bin/bash -c id", "fetch"],
+            ["env", "-S", "python3 -c 'print(1)'"], ["busybox", "env", "sh", "-c", "id"], ["bash", "-o", "posix", "-c", "id"],
         ]
         for argv in attacks {
             let d = Fixtures.decide(argv, policy: p)
@@ -118,7 +137,8 @@ import Testing
         let allowed: [[String]] = [
             ["sh", "src/build.sh"], ["/bin/sh", "src/build.sh", "-c"], ["python3", "src/main.py", "-c", "x"], ["python3", "-m", "pytest"],
             ["perl", "src/x.pl"], ["awk", "-f", "src/prog.awk", "data"], ["env", "FOO=1", "git", "status"], ["busybox", "ls"],
-            ["timeout", "5", "git", "status"], ["node", "src/app.js"],
+            ["timeout", "5", "git", "status"], ["node", "src/app.js"], ["git", "commit", "-m", "fix the sh build"],
+            ["python3", "-mpytest", "-q"], ["python3", "--", "-c"],
         ]
         for argv in allowed {
             let d = Fixtures.decide(argv, policy: p)

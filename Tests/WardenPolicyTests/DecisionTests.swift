@@ -79,3 +79,24 @@ import Testing
         #expect(a == b)
     }
 }
+
+@Suite struct RequestIDTests {
+    @Test func requestIDBindsEveryField() {
+        let base = Fixtures.request(["git", "status"], paths: [.init("a")])
+        let id = base.id(policyName: "ci")
+        #expect(id.hasPrefix("sha256:") && id.count == 71)
+        #expect(id == base.id(policyName: "ci"))
+        var variants: [ExecutionRequest] = []
+        var r = base; r.tenant = "other"; variants.append(r)
+        r = base; r.session = "s2"; variants.append(r)
+        r = base; r.argv = ["git", "status", ""]; variants.append(r)
+        r = base; r.workingDirectory = "/work"; variants.append(r)
+        r = base; r.paths = [.init("a", write: true)]; variants.append(r)
+        r = base; r.exposure = [.privateData]; variants.append(r)
+        r = base; r.tool = "x@1"; variants.append(r)
+        r = base; r.limits = .defaults; variants.append(r)
+        let ids = Set(variants.map { $0.id(policyName: "ci") } + [base.id(policyName: "other")])
+        #expect(ids.count == variants.count + 1)
+        #expect(!ids.contains(id))
+    }
+}
