@@ -130,9 +130,8 @@ public final class Runner: @unchecked Sendable {
                 let spec: SandboxSpec
                 let report: ExitReport
                 do throws(WardenError) {
-                    let masks = try DenyGlobMasker.expand(confinement.denyGlobs, under: confinement.readonly + confinement.writable)
                     spec = try SpecBuilder.spec(confinement, tool: .init(blobPath: admitted.blobPath, sandboxPath: m.sandboxPath),
-                                                maskedPaths: masks, environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
+                                                environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
                                                 stdin: request.stdin)
                     try await record(&outcome, .executionStarted, request, subject: m.reference, decision: "allow",
                                      details: ["execution_id": .string(outcome.executionID), "digest": .string(m.digest.description),

@@ -2,8 +2,8 @@ import WardenCore
 import WardenPolicy
 import WardenSandbox
 
-/// Maps an allowed decision's `Confinement` and the admitted tool onto a `SandboxSpec`.
-/// Pure: the caller supplies the deny-glob matches (expanded on the host) and the artifact path.
+/// Maps an allowed decision's `Confinement` (deny-glob matches already expanded into
+/// `maskedPaths` by the policy gate) and the admitted tool onto a `SandboxSpec`. Pure.
 public enum SpecBuilder {
     /// The admitted artifact: the content-addressed blob on the host, and where the tool sees it.
     public struct ToolMount: Sendable, Equatable {
@@ -18,7 +18,7 @@ public enum SpecBuilder {
     /// The sandbox for one allowed run. Every tree the policy allows is mounted at its own
     /// path (read-only or writable), the artifact read-only at `/tool/<name>`, and only the
     /// policy's executables plus the artifact may be executed.
-    public static func spec(_ c: Confinement, tool: ToolMount, maskedPaths: [String],
+    public static func spec(_ c: Confinement, tool: ToolMount,
                             environment: [String: String] = [:],
                             stdin: SandboxSpec.StandardInput = .null) throws(WardenError) -> SandboxSpec {
         guard case .none = c.network else {
@@ -36,7 +36,7 @@ public enum SpecBuilder {
             pids: Int(l.pids), outputBytes: Int(l.outputBytes))
         return SandboxSpec(
             command: c.executable, arguments: Array(c.argv.dropFirst()), mounts: mounts, systemMounts: true,
-            allowExec: allowExec, maskedPaths: maskedPaths, cwd: c.workingDirectory, environment: environment,
+            allowExec: allowExec, maskedPaths: c.maskedPaths, cwd: c.workingDirectory, environment: environment,
             limits: limits, network: .none, stdin: stdin)
     }
 }
