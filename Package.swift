@@ -88,7 +88,9 @@ let package = Package(
             "WardenLedger", "WardenHome", "WardenCore", "WardenTrust",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "WardenEventsTests", dependencies: ["WardenEvents", "WardenLedger", "WardenHome", "WardenCore"]),
+        .testTarget(name: "WardenEventsTests", dependencies: ["WardenEvents", "WardenLedger", "WardenHome", "WardenCore", "WardenTrust",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,12 +25,13 @@ struct BatchBuilder {
             var record = LedgerRecord(
                 seq: s.size, time: now, node: node, tenant: e.tenant, actor: e.actor, event: e.event, subject: e.subject,
                 decision: e.decision, details: e.details, prev: Hex.encode(s.lastHash), kid: signer.kid, sig: "")
-            let signature = try signer.sign(CanonicalJSON.encode(record.unsignedJSON))
+            let parts = record.canonicalParts
+            let signature = try signer.sign(parts.head + parts.tail)
             record = LedgerRecord(
                 seq: record.seq, time: record.time, node: record.node, tenant: record.tenant, actor: record.actor,
                 event: record.event, subject: record.subject, decision: record.decision, details: record.details,
                 prev: record.prev, kid: record.kid, sig: Base64URL.encode(signature))
-            let bytes = record.canonicalBytes
+            let bytes = record.signedBytes(parts: parts)
             let hash = LedgerRecord.hash(of: bytes)
             rows.append(StoredRecord(seq: s.size, hash: hash, bytes: bytes))
             appended.append(AppendedRecord(seq: s.size, hash: hash, time: now))

@@ -69,7 +69,42 @@ public struct LedgerRecord: Sendable, Equatable {
     }
 
     /// Canonical bytes of the full record (what is stored and exported).
-    public var canonicalBytes: [UInt8] { CanonicalJSON.encode(json) }
+    public var canonicalBytes: [UInt8] { signedBytes(parts: canonicalParts) }
+
+    /// Canonical bytes without `sig`: the message the signature covers.
+    public var unsignedBytes: [UInt8] { canonicalParts.head + canonicalParts.tail }
+
+    /// The canonical encoding split around the `sig` member. The top-level keys are fixed and
+    /// written in their RFC 8785 order (actor, decision, details, event, kid, node, prev, seq,
+    /// sig, subject, tenant, time), so the unsigned and signed forms are `head + tail` and
+    /// `head + ,"sig":… + tail` without sorting or re-encoding (a test checks this equals
+    /// `CanonicalJSON.encode(json)`).
+    var canonicalParts: (head: [UInt8], tail: [UInt8]) {
+        var head: [UInt8] = []
+        head.reserveCapacity(384)
+        func member(_ key: String, _ value: JSONValue, into out: inout [UInt8], first: Bool = false) {
+            out.append(contentsOf: Array(((first ? "{\"" : ",\"") + key + "\":").utf8))
+            out.append(contentsOf: CanonicalJSON.encode(value))
+        }
+        member("actor", .string(actor), into: &head, first: true)
+        member("decision", decision.map { .string($0) } ?? .null, into: &head)
+        member("details", details, into: &head)
+        member("event", .string(event), into: &head)
+        member("kid", .string(kid), into: &head)
+        member("node", .string(node), into: &head)
+        member("prev", .string(prev), into: &head)
+        member("seq", .int(seq), into: &head)
+        var tail: [UInt8] = []
+        member("subject", .string(subject), into: &tail)
+        member("tenant", .string(tenant), into: &tail)
+        member("time", .int(time), into: &tail)
+        tail.append(UInt8(ascii: "}"))
+        return (head, tail)
+    }
+
+    func signedBytes(parts: (head: [UInt8], tail: [UInt8])) -> [UInt8] {
+        parts.head + Array(",\"sig\":".utf8) + CanonicalJSON.encode(.string(sig)) + parts.tail
+    }
 
     /// SHA-256 of `bytes` (the canonical bytes of a signed record).
     public static func hash(of bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
@@ -83,6 +118,12 @@ extension LedgerRecord {
     /// Parses canonical record bytes. Throws a message naming the field and the rule; the
     /// caller adds the seq.
     public static func parse(_ bytes: [UInt8]) throws(WardenError) -> LedgerRecord {
+        try parseWithMessage(bytes).record
+    }
+
+    /// Parses canonical record bytes and also returns the signed message (the canonical
+    /// bytes without `sig`), derived from the same checked encoding.
+    public static func parseWithMessage(_ bytes: [UInt8]) throws(WardenError) -> (record: LedgerRecord, message: [UInt8]) {
         let value = try StrictJSONParser.parse(bytes, limits: .init(maxDepth: 32, maxBytes: maxBytes))
         guard case .object(let m) = value else {
             throw .denied("ledger.record_malformed", "record is a JSON \(value.typeName), not an object")
@@ -123,10 +164,11 @@ extension LedgerRecord {
         // One byte spelling per record: anything but the canonical form is rejected, so a
         // reformatted (whitespace, key order, escapes) record cannot keep a valid hash chain
         // while looking different.
-        guard CanonicalJSON.encode(value) == bytes else {
+        let parts = record.canonicalParts
+        guard record.signedBytes(parts: parts) == bytes else {
             throw .denied("ledger.record_not_canonical", "record bytes are not in canonical JSON form")
         }
-        return record
+        return (record, parts.head + parts.tail)
     }
 
     /// The signature bytes (validated by `parse`).

@@ -28,7 +28,6 @@ public final class LedgerVerifier {
     private var chainFailure: VerificationFailure?
     private var signatureFailure: VerificationFailure?
     private var batch: [(seq: Int64, message: [UInt8], signature: [UInt8], key: Curve25519.Signing.PublicKey)] = []
-    private let batchSize = 8192
     private var chainStart = DispatchTime.now()
     private var signatureNanos: UInt64 = 0
 
@@ -73,21 +72,63 @@ public final class LedgerVerifier {
     /// True while feeding more records is useful.
     public var wantsMore: Bool { chainFailure == nil }
 
+    /// Records waiting for the next parallel chunk.
+    private var pending: [(bytes: [UInt8], storedHash: [UInt8]?)] = []
+    private let chunkSize = 16384
+    private let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
     /// Feeds the next record's canonical bytes (and the hash the store claims, if any).
-    /// Returns false once a failure has been found.
+    /// Records are checked in chunks; returns false once a failure has been found.
     @discardableResult
     public func feed(_ bytes: [UInt8], storedHash: [UInt8]? = nil) -> Bool {
         guard chainFailure == nil else { return false }
+        pending.append((bytes, storedHash))
+        if pending.count >= chunkSize { processChunk() }
+        return chainFailure == nil
+    }
+
+    /// One record after the order-independent work (parse, canonical check, hash).
+    private enum Prepared {
+        case ok(record: LedgerRecord, message: [UInt8], hash: [UInt8])
+        case bad(WardenError)
+    }
+
+    /// Parses and hashes the pending chunk on all cores, then walks it in order for the
+    /// sequential checks (seq, prev, kid, stored hash, Merkle, checkpoints).
+    private func processChunk() {
+        let items = pending
+        pending.removeAll(keepingCapacity: true)
+        guard !items.isEmpty, chainFailure == nil else { return }
+        var prepared = [Prepared](repeating: .bad(.denied("", "")), count: items.count)
+        let per = (items.count + threads - 1) / threads
+        prepared.withUnsafeMutableBufferPointer { out in
+            let slots = UnsafeSendableBuffer(out)
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                for i in (t * per)..<min(items.count, (t + 1) * per) {
+                    do throws(WardenError) {
+                        let (record, message) = try LedgerRecord.parseWithMessage(items[i].bytes)
+                        slots.buffer[i] = .ok(record: record, message: message, hash: LedgerRecord.hash(of: items[i].bytes))
+                    } catch {
+                        slots.buffer[i] = .bad(error)
+                    }
+                }
+            }
+        }
+        for (i, p) in prepared.enumerated() {
+            if !check(p, storedHash: items[i].storedHash) { break }
+        }
+        flushSignatures()
+    }
+
+    private func check(_ p: Prepared, storedHash: [UInt8]?) -> Bool {
         let seq = expected
         func fail(_ code: String, _ message: String) -> Bool {
             chainFailure = VerificationFailure(seq: seq, code: code, message: message)
             return false
         }
-        let record: LedgerRecord
-        do throws(WardenError) {
-            record = try LedgerRecord.parse(bytes)
-        } catch {
-            return fail(error.code, "record is malformed: \(error.message)")
+        guard case .ok(let record, let message, let hash) = p else {
+            if case .bad(let error) = p { return fail(error.code, "record is malformed: \(error.message)") }
+            return false
         }
         if record.seq != seq {
             let what = record.seq < seq ? "duplicated or reordered" : "missing, deleted or reordered"
@@ -101,12 +142,10 @@ public final class LedgerVerifier {
         guard let key = keyring.keys[record.kid] else {
             return fail("ledger.unknown_key", "signed by kid \(record.kid), which is not a trusted key")
         }
-        let hash = LedgerRecord.hash(of: bytes)
         if let storedHash, storedHash != hash {
             return fail("ledger.stored_hash_mismatch", "the stored hash column differs from SHA-256 of the record bytes")
         }
-        batch.append((seq, CanonicalJSON.encode(record.unsignedJSON), record.signatureBytes, key))
-        if batch.count >= batchSize { flushSignatures() }
+        batch.append((seq, message, record.signatureBytes, key))
         frontier.append(leafHash: MerkleHash.leaf(hash))
         prevHash = hash
         expected += 1
@@ -138,7 +177,6 @@ public final class LedgerVerifier {
         let start = DispatchTime.now()
         let items = batch
         batch.removeAll(keepingCapacity: true)
-        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
         report.signatureThreads = threads
         let chunk = (items.count + threads - 1) / threads
         let firstBad = FirstBad()
@@ -163,6 +201,7 @@ public final class LedgerVerifier {
 
     /// Finishes: checks remaining checkpoints and signatures, and returns the report.
     public func finish() -> VerificationReport {
+        processChunk()
         flushSignatures()
         if chainFailure == nil, let next = pendingCheckpoints.first {
             chainFailure = VerificationFailure(seq: expected, code: "ledger.truncated",
@@ -179,6 +218,12 @@ public final class LedgerVerifier {
         r.chainSeconds = Double(total - min(total, signatureNanos)) / 1e9
         return r
     }
+}
+
+/// Lets `concurrentPerform` workers write disjoint slots of one buffer.
+private struct UnsafeSendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }
 
 /// The smallest failing seq across verification threads.

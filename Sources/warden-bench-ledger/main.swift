@@ -85,6 +85,31 @@ case "verify":
     print(String(format: "  Ed25519 signatures (%d threads): %.2f s", report.signatureThreads, report.signatureSeconds))
     print(String(format: "  total wall: %.2f s", wall))
     if let f = report.failure { print("  failure: \(f)") }
+case "micro":
+    // Per-record costs of the commit path, single thread.
+    let n = 20000
+    let sample = LedgerRecord(seq: 1, time: 1, node: "bench", tenant: "acme", actor: "bench-0", event: "execution.finished",
+                              subject: "tool@1.0.0", decision: "allow", details: ["execution_id": "e-0-1", "exit": 0, "duration_ms": 12],
+                              prev: String(repeating: "0", count: 64), kid: signer.kid, sig: "")
+    var t = now()
+    var bytes: [UInt8] = []
+    for _ in 0..<n { bytes = CanonicalJSON.encode(sample.unsignedJSON) }
+    print(String(format: "canonical encode: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    t = now()
+    for _ in 0..<n { _ = try signer.sign(bytes) }
+    print(String(format: "Ed25519 sign: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    t = now()
+    for _ in 0..<n { _ = LedgerRecord.hash(of: bytes) }
+    print(String(format: "SHA-256: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    let signed = LedgerRecord(seq: 1, time: 1, node: "bench", tenant: "acme", actor: "bench-0", event: "execution.finished",
+                              subject: "tool@1.0.0", decision: "allow", details: sample.details, prev: sample.prev, kid: signer.kid,
+                              sig: Base64URL.encode(try signer.sign(bytes))).canonicalBytes
+    t = now()
+    for _ in 0..<n { _ = try LedgerRecord.parse(signed) }
+    print(String(format: "strict parse + canonical check: %.1f us/record", (now() - t) / Double(n) * 1e6))
+    t = now()
+    for _ in 0..<n { _ = key.publicKey.isValidSignature(try signer.sign(bytes), for: bytes) }
+    print(String(format: "Ed25519 sign+verify: %.1f us/record", (now() - t) / Double(n) * 1e6))
 default:
     FileHandle.standardError.write(Data("usage: warden-bench-ledger append|verify [--records N] [--appenders 1,8] [--db PATH]\n".utf8))
     exit(2)

@@ -93,6 +93,23 @@ import WardenCore
         }
     }
 
+    /// The fixed-order fast encoding equals the generic RFC 8785 encoder for arbitrary
+    /// field contents (escapes, non-ASCII, nested details), signed and unsigned.
+    @Test func fastCanonicalEncodingMatchesGenericEncoder() throws {
+        let alphabet = Array("aZ09 \"\\/\n\t\u{1}é€😀{}[],:".unicodeScalars)
+        func text() -> String {
+            String(String.UnicodeScalarView((0..<Int.random(in: 0..<12)).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }))
+        }
+        for _ in 0..<500 {
+            let r = LedgerRecord(seq: Int64.random(in: 0...Int64.max), time: Int64.random(in: Int64.min...Int64.max), node: text(),
+                                 tenant: text(), actor: text(), event: text(), subject: text(), decision: Bool.random() ? text() : nil,
+                                 details: .object([text(): .string(text()), "sig": .string(text()), "n": .array([.int(-1), .null, .bool(true)])]),
+                                 prev: text(), kid: text(), sig: text())
+            #expect(r.canonicalBytes == CanonicalJSON.encode(r.json))
+            #expect(r.unsignedBytes == CanonicalJSON.encode(r.unsignedJSON))
+        }
+    }
+
     @Test func entryValidationNamesTheField() throws {
         let big = JSONValue.object(["x": .string(String(repeating: "a", count: LedgerEntry.maxDetailsBytes))])
         #expect(throws: WardenError.self) { try LedgerEntry(event: .decision, tenant: "", actor: "", subject: "", details: big).validate() }
