@@ -35,17 +35,22 @@ struct RunCommand: AsyncParsableCommand {
             return try readJWS(String(a.dropFirst()))
         }
         let (home, db) = try global.openDatabase()
-        let config = try LedgerConfig(config: HomeConfig.load(home: home))
+        let homeConfig = try HomeConfig.load(home: home)
+        let config = try LedgerConfig(config: homeConfig)
+        let eventsConfig = try EventsConfig(config: homeConfig, homeRoot: home.root)
         let ledger = try await NodeLedger.open(home: home, db: db, recordOpening: false)
-        defer { ledger.close() }
-        let emitter = try EventSinks.emitter(home: home, ledger: ledger, includeStdout: false)
-        defer { emitter.close() }
+        let failures = LedgerFailureRecorder(ledger: ledger)
+        let emitter = try EventEmitter(config: eventsConfig, onFailure: failures.handler)
         let runner = Runner(home: home, db: db, ledger: ledger, node: config.node, emitter: emitter,
                             output: json ? nil : FileDescriptorOutput(), actor: Actor.current)
         let request = RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
                                  approvalToken: token, stdin: stdin ? .inherit(fd: 0) : .null,
                                  captureLimit: json ? 1 << 20 : 4096)
         let outcome = await runner.run(request)
+        // Sinks drain (bounded), their failures become ledger records, then the ledger closes.
+        emitter.close()
+        failures.flush()
+        ledger.close()
         if json {
             Terminal.json(RunReport.json(outcome))
         } else {
