@@ -64,6 +64,7 @@ public final class Runner: @unchecked Sendable {
                 return outcome
             }
             let m = admitted.manifest
+            defer { admitted.staged.remove() }
             try await record(&outcome, .toolVerified, request, subject: m.reference, decision: "allow",
                              details: ["digest": .string(m.digest.description), "publisher": .string(m.issuer),
                                        "authorizers": .array(admitted.authorizers.map { .string($0) })])
@@ -130,7 +131,7 @@ public final class Runner: @unchecked Sendable {
                 let spec: SandboxSpec
                 let report: ExitReport
                 do throws(WardenError) {
-                    spec = try SpecBuilder.spec(confinement, tool: .init(blobPath: admitted.blobPath, sandboxPath: m.sandboxPath),
+                    spec = try SpecBuilder.spec(confinement, tool: .init(blobPath: admitted.staged.path, sandboxPath: m.sandboxPath),
                                                 environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
                                                 stdin: request.stdin)
                     try await record(&outcome, .executionStarted, request, subject: m.reference, decision: "allow",
@@ -182,8 +183,14 @@ public final class Runner: @unchecked Sendable {
     struct Admitted {
         let manifest: ToolManifest
         let jws: String
-        let blobPath: String
+        let staged: StagedArtifact
         let authorizers: [String]
+    }
+
+    /// Where per-run artifact copies go: `$WARDEN_STAGING_DIR`, else the system temp directory.
+    var stagingParent: String {
+        let env = ProcessInfo.processInfo.environment
+        return env["WARDEN_STAGING_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     }
 
     /// Re-verifies everything at run time: the armory entry, the manifest's signature and
@@ -196,10 +203,11 @@ public final class Runner: @unchecked Sendable {
         }
         let verified = try ManifestVerifier.verify(entry.manifestJWS, trust: trust, now: now)
         let status = try authorizations.require(digest: verified.manifest.digest, tenant: request.tenant, now: now)
-        // Re-hashing costs ~1 ms per 1.5 MB here; nothing cheaper is as strong against a blob
-        // modified in place by someone with write access to the home (see docs/RUN.md).
-        let blob = try armory.store.verify(verified.manifest.digest)
-        return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, blobPath: blob, authorizers: status.validSigners)
+        // The artifact is re-hashed on every run while it is copied to a per-run staging
+        // directory (the home is 0700; the sandbox's setup user cannot reach into it). Nothing
+        // cheaper is as strong against a blob modified in place (see docs/RUN.md).
+        let staged = try armory.store.stage(verified.manifest.digest, name: verified.manifest.name, under: stagingParent)
+        return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, staged: staged, authorizers: status.validSigners)
     }
 
     // MARK: Decide
@@ -214,10 +222,19 @@ public final class Runner: @unchecked Sendable {
         if m.entrypoint.first == m.sandboxPath {
             policy.commands.allow.append(CommandRule(program: m.sandboxPath, args: nil, index: policy.commands.allow.count + 1))
         }
-        let cwd = request.workingDirectory
+        // The artifact is readable (and mounted) at its sandbox path, and nothing else under /tool.
+        policy.filesystem.readonly.append(m.sandboxPath)
+        // `./` trees are relative to where `warden run` was started; the tool itself works in
+        // that directory when a tree allows it, else in the first writable tree.
+        let base = request.workingDirectory
+        func anchored(_ p: String) -> String { p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p) }
+        policy.filesystem.readonly = policy.filesystem.readonly.map(anchored)
+        policy.filesystem.writable = policy.filesystem.writable.map(anchored)
+        let inside = (policy.filesystem.readonly + policy.filesystem.writable).contains { base == $0 || base.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+        let cwd = inside ? base : (policy.filesystem.writable.first ?? base)
         var paths: [ExecutionRequest.PathAccess] = []
         for w in m.writable {
-            paths.append(.init(w.hasPrefix("/") ? w : (cwd as NSString).appendingPathComponent(w), write: true))
+            paths.append(.init(w.hasPrefix("/") ? w : (cwd as NSString).appendingPathComponent(w), write: true))  // declared needs, checked by the policy
         }
         var egress: [NetworkTarget] = []
         for n in m.network {

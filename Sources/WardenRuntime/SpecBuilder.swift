@@ -25,7 +25,8 @@ public enum SpecBuilder {
             // decide() refuses egress until network confinement exists; never open a hole here.
             throw .denied("network.unsupported", "network egress is not available in this Warden build; the run was refused")
         }
-        var mounts: [SandboxSpec.Mount] = c.readonly.map { .readOnly(source: $0, destination: $0) }
+        // The artifact's tree is the armory blob, mounted below; every other tree is the host's own.
+        var mounts: [SandboxSpec.Mount] = c.readonly.filter { $0 != tool.sandboxPath }.map { .readOnly(source: $0, destination: $0) }
         mounts += c.writable.map { .readWrite(source: $0, destination: $0) }
         mounts.append(.readOnly(source: tool.blobPath, destination: tool.sandboxPath))
         var allowExec = c.executables

@@ -19,6 +19,9 @@ public enum Sandbox {
     /// `captureLimit` bytes of each stream are also kept in the report. Throws `WardenError`
     /// when the spec is invalid or the confinement cannot be fully set up (nothing runs then).
     public static func run(_ spec: SandboxSpec, output: SandboxOutput?, captureLimit: Int = 0) throws(WardenError) -> ExitReport {
+        // A child that dies during setup closes its end of the sync pipe; the write that follows
+        // must fail with EPIPE (and be reported), not kill Warden with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let spec = try SpecValidation.validate(spec)
         let fs = RealHostFileSystem()
         let plan = try MountPlan.build(spec, fs: fs)
