@@ -234,7 +234,7 @@ public final class Runner: @unchecked Sendable {
         let cwd = inside ? base : (policy.filesystem.writable.first ?? base)
         var paths: [ExecutionRequest.PathAccess] = []
         for w in m.writable {
-            paths.append(.init(w.hasPrefix("/") ? w : (cwd as NSString).appendingPathComponent(w), write: true))  // declared needs, checked by the policy
+            paths.append(.init(anchored(w), write: true))  // declared needs, checked by the policy
         }
         var egress: [NetworkTarget] = []
         for n in m.network {
