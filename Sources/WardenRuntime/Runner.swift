@@ -1,0 +1,287 @@
+import Foundation
+import WardenCore
+import WardenEvents
+import WardenHome
+import WardenLedger
+import WardenPolicy
+import WardenSandbox
+import WardenTrust
+
+/// The pipeline behind `warden run`: Admit → Decide → Confine → Record → Emit.
+///
+/// Every stage's outcome is appended to the ledger before the next stage starts, and a stage
+/// whose record cannot be written stops the run (fail closed: nothing runs unrecorded).
+public final class Runner: @unchecked Sendable {
+    public let home: Home
+    public let trust: TrustStore
+    public let armory: Armory
+    public let authorizations: Authorizations
+    public let gate: PolicyGate
+    public let ledger: Ledger
+    public let emitter: EventEmitter?
+    public let node: String
+    /// Where the tool's output streams live (nil: discarded, only captured).
+    let output: SandboxOutput?
+    /// Who asked, as recorded in the ledger.
+    let actor: String
+
+    public init(home: Home, db: WardenDatabase, ledger: Ledger, node: String, emitter: EventEmitter?,
+                output: SandboxOutput?, actor: String) {
+        self.home = home
+        trust = TrustStore(home: home, db: db)
+        armory = Armory(trust: trust)
+        authorizations = Authorizations(trust: trust)
+        gate = PolicyGate(store: PolicyStore(db: db), trust: trust)
+        self.ledger = ledger
+        self.node = node
+        self.emitter = emitter
+        self.output = output
+        self.actor = actor
+    }
+
+    /// Runs `request` through every stage. Never throws: every failure becomes an outcome
+    /// with its exit status, recorded and emitted, except a failure to record, which is
+    /// returned as an error outcome without running anything further.
+    public func run(_ request: RunRequest, now: Date = Date()) async -> RunOutcome {
+        var clock = StageClock()
+        var outcome = RunOutcome(executionID: UUID().uuidString.lowercased(), verdict: .rejected, status: WardenExit.denied,
+                                 error: nil, decision: nil, approval: nil, report: nil, auditSeqs: [], event: nil, stageMillis: [])
+        do throws(WardenError) {
+            // ── Admit ──────────────────────────────────────────────────────────────
+            let admitted: Admitted
+            do throws(WardenError) {
+                admitted = try admit(request, now: now)
+            } catch {
+                outcome.error = error
+                outcome.status = error.exitCode
+                clock.lap("admit")
+                try await record(&outcome, .toolRejected, request, subject: request.tool.description, decision: "deny",
+                                 details: ["code": .string(error.code), "reason": .string(error.message)])
+                clock.lap("record")
+                emit(&outcome, request, manifest: nil, jws: nil, decision: "deny", reasons: [error.description])
+                clock.lap("emit")
+                outcome.stageMillis = clock.stages
+                return outcome
+            }
+            let m = admitted.manifest
+            defer { admitted.staged.remove() }
+            try await record(&outcome, .toolVerified, request, subject: m.reference, decision: "allow",
+                             details: ["digest": .string(m.digest.description), "publisher": .string(m.issuer),
+                                       "authorizers": .array(admitted.authorizers.map { .string($0) })])
+            clock.lap("admit")
+
+            // ── Decide ─────────────────────────────────────────────────────────────
+            let gateOutcome: PolicyGate.Outcome
+            let policyName: String
+            do throws(WardenError) {
+                let (prepared, execRequest) = try decideInputs(request, admitted)
+                policyName = prepared.policy.name
+                gateOutcome = try gate.authorize(execRequest, policy: prepared, approvalToken: request.approvalToken, now: now)
+            } catch {
+                outcome.error = error
+                outcome.status = error.exitCode
+                outcome.verdict = .denied
+                try await record(&outcome, .decision, request, subject: m.reference, decision: "deny",
+                                 details: ["code": .string(error.code), "reason": .string(error.message)])
+                clock.lap("decide")
+                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: [error.description])
+                clock.lap("emit")
+                outcome.stageMillis = clock.stages
+                return outcome
+            }
+            switch gateOutcome {
+            case .denied(let decision):
+                outcome.decision = decision
+                outcome.verdict = .denied
+                let reasons = decision.denials.map(\.description)
+                try await record(&outcome, .decision, request, subject: m.reference, decision: "deny",
+                                 details: ["policy": .string(policyName), "reasons": .array(reasons.map { .string($0) }),
+                                           "trace": .array(decision.traceText.map { .string($0) })])
+                clock.lap("decide")
+                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: reasons)
+                clock.lap("emit")
+                outcome.stageMillis = clock.stages
+                return outcome
+            case .approvalRequired(let decision, let need):
+                outcome.decision = decision
+                outcome.approval = need
+                outcome.verdict = .approvalRequired
+                try await record(&outcome, .approvalRequested, request, subject: m.reference, decision: "approval_required",
+                                 details: ["policy": .string(policyName), "operation": .string(need.operation),
+                                           "request_id": .string(need.requestID)])
+                clock.lap("decide")
+                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "approval_required",
+                     reasons: ["approval required for \(need.operation): warden approve \(need.requestID) --key APPROVER"])
+                clock.lap("emit")
+                outcome.stageMillis = clock.stages
+                return outcome
+            case .allowed(let decision, let confinement, let reservation):
+                outcome.decision = decision
+                try await record(&outcome, .decision, request, subject: m.reference, decision: "allow",
+                                 details: ["policy": .string(policyName), "operations": .array(decision.operations.map { .string($0.rawValue) }),
+                                           "executables": .array(confinement.executables.map { .string($0) })])
+                if request.approvalToken != nil {
+                    try await record(&outcome, .approvalConsumed, request, subject: m.reference, decision: "allow",
+                                     details: ["operations": .array(decision.operations.map { .string($0.rawValue) }),
+                                               "count": .int(Int64(decision.operations.count))])
+                }
+                clock.lap("decide")
+
+                // ── Confine ────────────────────────────────────────────────────────
+                let spec: SandboxSpec
+                let report: ExitReport
+                do throws(WardenError) {
+                    spec = try SpecBuilder.spec(confinement, tool: .init(blobPath: admitted.staged.path, sandboxPath: m.sandboxPath),
+                                                environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
+                                                stdin: request.stdin)
+                    try await record(&outcome, .executionStarted, request, subject: m.reference, decision: "allow",
+                                     details: ["execution_id": .string(outcome.executionID), "digest": .string(m.digest.description),
+                                               "argv": .array(confinement.argv.map { .string($0) }),
+                                               "limits": .object(["wall_seconds": .int(confinement.limits.wallSeconds),
+                                                                  "cpu_seconds": .int(confinement.limits.cpuSeconds),
+                                                                  "memory_mb": .int(confinement.limits.memoryMB),
+                                                                  "pids": .int(confinement.limits.pids)])])
+                    clock.lap("record")
+                    report = try Sandbox.run(spec, output: output, captureLimit: request.captureLimit)
+                } catch {
+                    // Nothing ran (or could not be confined): charge nothing beyond the reservation.
+                    try? gate.complete(reservation, cpuSeconds: 0)
+                    outcome.error = error
+                    outcome.status = error.exitCode
+                    outcome.verdict = .confinementFailed
+                    try await record(&outcome, .executionFinished, request, subject: m.reference, decision: "deny",
+                                     details: ["execution_id": .string(outcome.executionID), "code": .string(error.code),
+                                               "reason": .string(error.message)])
+                    clock.lap("confine")
+                    emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: [error.description])
+                    clock.lap("emit")
+                    outcome.stageMillis = clock.stages
+                    return outcome
+                }
+                clock.lap("confine")
+                outcome.report = report
+                outcome.status = report.status
+                outcome.verdict = .ran
+                try gate.complete(reservation, cpuSeconds: Double(report.cpuMillis) / 1000)
+                try await record(&outcome, .executionFinished, request, subject: m.reference, decision: "allow",
+                                 details: ["execution_id": .string(outcome.executionID), "report": report.jsonValue])
+                clock.lap("record")
+                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "allow", reasons: [], report: report)
+                clock.lap("emit")
+            }
+        } catch {
+            // A record could not be written: the request stops here, unrecorded work is not done.
+            outcome.error = error
+            outcome.status = error.exitCode == WardenExit.denied ? WardenExit.denied : WardenExit.usage
+        }
+        outcome.stageMillis = clock.stages
+        return outcome
+    }
+
+    // MARK: Admit
+
+    struct Admitted {
+        let manifest: ToolManifest
+        let jws: String
+        let staged: StagedArtifact
+        let authorizers: [String]
+    }
+
+    /// Where per-run artifact copies go: `$WARDEN_STAGING_DIR`, else the system temp directory.
+    var stagingParent: String {
+        let env = ProcessInfo.processInfo.environment
+        return env["WARDEN_STAGING_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    }
+
+    /// Re-verifies everything at run time: the armory entry, the manifest's signature and
+    /// publisher key as of now, the tenant's authorization, and the stored artifact's hash.
+    func admit(_ request: RunRequest, now: Date) throws(WardenError) -> Admitted {
+        try AuthorizationStatement.validateTenant(request.tenant)
+        let entry = try armory.resolve(request.tool)
+        if let revoked = entry.revokedAt {
+            throw .denied("tool.revoked", "\(entry.manifest.reference) was revoked at \(Timestamp.rfc3339(revoked))")
+        }
+        let verified = try ManifestVerifier.verify(entry.manifestJWS, trust: trust, now: now)
+        let status = try authorizations.require(digest: verified.manifest.digest, tenant: request.tenant, now: now)
+        // The artifact is re-hashed on every run while it is copied to a per-run staging
+        // directory (the home is 0700; the sandbox's setup user cannot reach into it). Nothing
+        // cheaper is as strong against a blob modified in place (see docs/RUN.md).
+        let staged = try armory.store.stage(verified.manifest.digest, name: verified.manifest.name, under: stagingParent)
+        return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, staged: staged, authorizers: status.validSigners)
+    }
+
+    // MARK: Decide
+
+    /// The policy and the request as the policy sees them.
+    func decideInputs(_ request: RunRequest, _ admitted: Admitted) throws(WardenError) -> (PreparedPolicy, ExecutionRequest) {
+        let m = admitted.manifest
+        var policy = try PolicyLoader.load(path: try policyPath(request))
+        // The admitted artifact itself may run: its digest is signed and authorized for this
+        // tenant. Anything else it executes (an interpreter in the entrypoint, children) still
+        // needs the policy's own command rules.
+        if m.entrypoint.first == m.sandboxPath {
+            policy.commands.allow.append(CommandRule(program: m.sandboxPath, args: nil, index: policy.commands.allow.count + 1))
+        }
+        // The artifact is readable (and mounted) at its sandbox path, and nothing else under /tool.
+        policy.filesystem.readonly.append(m.sandboxPath)
+        // `./` trees are relative to where `warden run` was started; the tool itself works in
+        // that directory when a tree allows it, else in the first writable tree.
+        let base = request.workingDirectory
+        func anchored(_ p: String) -> String { p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p) }
+        policy.filesystem.readonly = policy.filesystem.readonly.map(anchored)
+        policy.filesystem.writable = policy.filesystem.writable.map(anchored)
+        let inside = (policy.filesystem.readonly + policy.filesystem.writable).contains { base == $0 || base.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+        let cwd = inside ? base : (policy.filesystem.writable.first ?? base)
+        var paths: [ExecutionRequest.PathAccess] = []
+        for w in m.writable {
+            paths.append(.init(anchored(w), write: true))  // declared needs, checked by the policy
+        }
+        var egress: [NetworkTarget] = []
+        for n in m.network {
+            do throws(PolicyFieldError) { egress.append(try NetworkTarget(parsing: n)) } catch {
+                throw .denied("manifest.bad_network", "\(m.reference): requires.network \"\(n)\": \(error.message)")
+            }
+        }
+        var labels = ExposureLabels()
+        for l in m.exposure { if let v = ExposureLabels(name: l) { labels.insert(v) } }
+        let execRequest = ExecutionRequest(
+            tenant: request.tenant, session: request.session, argv: m.entrypoint + request.arguments, workingDirectory: cwd,
+            paths: paths, egress: egress, exposure: labels, tool: "\(m.reference) \(m.digest)")
+        return (PreparedPolicy(policy, host: ToolHostView(base: LiveHostView(), toolPath: m.sandboxPath)), execRequest)
+    }
+
+    /// The given policy, else the tenant's, else the home default.
+    func policyPath(_ request: RunRequest) throws(WardenError) -> String {
+        if let p = request.policyPath { return p }
+        for candidate in ["\(home.policiesDirectory)/\(request.tenant).yaml", "\(home.policiesDirectory)/default.yaml"]
+        where FileManager.default.fileExists(atPath: candidate) {
+            return candidate
+        }
+        throw .denied("policy.none", "no policy for tenant \"\(request.tenant)\": give --policy FILE or create \(home.policiesDirectory)/\(request.tenant).yaml or default.yaml")
+    }
+
+    // MARK: Record and Emit
+
+    private func record(_ outcome: inout RunOutcome, _ event: LedgerEvent, _ request: RunRequest, subject: String,
+                        decision: String, details: [String: JSONValue]) async throws(WardenError) {
+        var d = details
+        d["execution_id"] = .string(outcome.executionID)
+        let appended = try await ledger.append(event: event, tenant: request.tenant, actor: actor, subject: subject,
+                                               decision: decision, details: .object(d))
+        outcome.auditSeqs.append(appended.seq)
+    }
+
+    private func emit(_ outcome: inout RunOutcome, _ request: RunRequest, manifest: ToolManifest?, jws: String?,
+                      decision: String, reasons: [String], report: ExitReport? = nil) {
+        let o = ExecutionOutcome(
+            executionID: outcome.executionID, tenant: request.tenant, tool: manifest?.name ?? request.tool.description,
+            version: manifest?.version ?? "", digest: manifest?.digest.description ?? "", manifestJWS: jws ?? "",
+            decision: decision, reasons: reasons, exitCode: report?.exitCode, signal: report?.signal,
+            timedOut: report?.timedOut ?? false, durationMillis: report?.wallMillis ?? 0, limitsHit: report?.limitsHit ?? [],
+            stdout: report?.capturedStdout ?? [], stderr: report?.capturedStderr ?? [],
+            auditSeq: outcome.auditSeqs.last ?? 0, checkpoint: (try? ledger.latestCheckpoint())?.map { $0.note })
+        let event = CloudEvent.execution(o, node: node, timeMillis: Ledger.nowMillis())
+        outcome.event = event.json
+        emitter?.emit(event)
+    }
+}

@@ -1,0 +1,43 @@
+import WardenCore
+import WardenPolicy
+import WardenSandbox
+
+/// Maps an allowed decision's `Confinement` (deny-glob matches already expanded into
+/// `maskedPaths` by the policy gate) and the admitted tool onto a `SandboxSpec`. Pure.
+public enum SpecBuilder {
+    /// The admitted artifact: the content-addressed blob on the host, and where the tool sees it.
+    public struct ToolMount: Sendable, Equatable {
+        public var blobPath: String
+        public var sandboxPath: String
+        public init(blobPath: String, sandboxPath: String) {
+            self.blobPath = blobPath
+            self.sandboxPath = sandboxPath
+        }
+    }
+
+    /// The sandbox for one allowed run. Every tree the policy allows is mounted at its own
+    /// path (read-only or writable), the artifact read-only at `/tool/<name>`, and only the
+    /// policy's executables plus the artifact may be executed.
+    public static func spec(_ c: Confinement, tool: ToolMount,
+                            environment: [String: String] = [:],
+                            stdin: SandboxSpec.StandardInput = .null) throws(WardenError) -> SandboxSpec {
+        guard case .none = c.network else {
+            // decide() refuses egress until network confinement exists; never open a hole here.
+            throw .denied("network.unsupported", "network egress is not available in this Warden build; the run was refused")
+        }
+        // The artifact's tree is the armory blob, mounted below; every other tree is the host's own.
+        var mounts: [SandboxSpec.Mount] = c.readonly.filter { $0 != tool.sandboxPath }.map { .readOnly(source: $0, destination: $0) }
+        mounts += c.writable.map { .readWrite(source: $0, destination: $0) }
+        mounts.append(.readOnly(source: tool.blobPath, destination: tool.sandboxPath))
+        var allowExec = c.executables
+        if !allowExec.contains(tool.sandboxPath) { allowExec.append(tool.sandboxPath) }
+        let l = c.limits
+        let limits = SandboxSpec.Limits(
+            wallSeconds: Double(l.wallSeconds), cpuSeconds: Int(l.cpuSeconds), memoryMB: Int(l.memoryMB),
+            pids: Int(l.pids), outputBytes: Int(l.outputBytes))
+        return SandboxSpec(
+            command: c.executable, arguments: Array(c.argv.dropFirst()), mounts: mounts, systemMounts: true,
+            allowExec: allowExec, maskedPaths: c.maskedPaths, cwd: c.workingDirectory, environment: environment,
+            limits: limits, network: .none, stdin: stdin)
+    }
+}
