@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Pipeline benchmark: the bare sample tool vs `warden exec` of the same binary vs `warden run`
+# (admit → decide → confine → record → emit), side by side in one hyperfine run, plus the
+# per-stage cost from `warden run --json`. Release build. See docs/BENCHMARKS.md.
+#   scripts/bench-run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-100}
+if [ -z "${WARDEN_BIN:-}" ]; then
+  swift build -c release --product warden --scratch-path .build-release -Xswiftc -static-stdlib >/dev/null
+fi
+W="${WARDEN_BIN:-$PWD/.build-release/release/warden}"
+d=$(mktemp -d /tmp/warden-bench.XXXXXX); chmod 0755 "$d"
+export WARDEN_HOME="$d/home"
+cc -static -O2 -o "$d/hello" samples/hello-tool/hello.c
+mkdir -p "$d/workspace"
+"$W" key generate pub --role publisher >/dev/null
+"$W" key generate auth --role authorizer >/dev/null
+"$W" key generate runner --role runner >/dev/null
+"$W" tool sign "$d/hello" --name hello --version 1.0.0 --key pub -o "$d/hello.jws" >/dev/null
+"$W" tool add "$d/hello.jws" "$d/hello" >/dev/null
+"$W" tool authorize hello@1.0.0 --tenant bench --key auth >/dev/null
+# Two policies: without deny globs, and the quickstart's (deny globs walk every mounted tree).
+sed '/deny:/d; s/executions: 100/executions: 1000000/; s/cpu_seconds: 300/cpu_seconds: 1000000/' samples/policies/quickstart.yaml > "$d/plain.yaml"
+sed 's/executions: 100/executions: 1000000/; s/cpu_seconds: 300/cpu_seconds: 1000000/' samples/policies/quickstart.yaml > "$d/globs.yaml"
+cd "$d"
+hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$d/results.md" \
+  -n bare "$d/hello greet bench" \
+  -n exec "$W exec --ro $d/hello:/tool/hello --allow-exec /tool/hello -- /tool/hello greet bench" \
+  -n run "$W run hello --tenant bench --policy $d/plain.yaml -- greet bench" \
+  -n run-with-deny-globs "$W run hello --tenant bench --policy $d/globs.yaml -- greet bench" 2>&1 | grep -v "^ *$"
+cat "$d/results.md"
+echo "== per-stage medians of 30 'warden run --json' (microseconds)"
+for i in $(seq 30); do "$W" run hello --tenant bench --policy "$d/plain.yaml" --json -- greet bench 2>/dev/null || true; done |
+  python3 -c '
+import json,sys,statistics
+rows=[json.loads(l)["stages_us"] for l in sys.stdin if l.startswith("{")]
+for k in ["admit","decide","record","confine","emit"]:
+    vals=[r.get(k,0) for r in rows]
+    print(f"{k:8s} median {statistics.median(vals):8.0f} us")'
+echo "home: $WARDEN_HOME"
