@@ -207,3 +207,31 @@ extension AcceptanceHome {
     /// The stored artifact blob (HOME/artifacts/sha256/HEX).
     var blobPath: String { home + "/artifacts/sha256/" + String(digest.dropFirst("sha256:".count)) }
 }
+
+extension AcceptanceHome {
+    /// The allowed control: exit 0, verdict `ran`, an `execution.finished` record with exit
+    /// code 0, and a `completed` event.
+    func expectCompleted(_ run: RunResult, stdoutPrefix: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(run.status == 0, "\(run.transcript)", sourceLocation: sourceLocation)
+        #expect(run.verdict == "ran", sourceLocation: sourceLocation)
+        if let stdoutPrefix { #expect(run.stdout.hasPrefix(stdoutPrefix), "\(run.stdout)", sourceLocation: sourceLocation) }
+        let rec = try record("execution.finished", of: run, decision: "allow")
+        #expect(((rec["details"] as? [String: Any])?["report"] as? [String: Any])?["exit_code"] as? Int == 0, sourceLocation: sourceLocation)
+        expectEvent(run, type: EnforcementTests.completed, sourceLocation: sourceLocation)
+    }
+
+    /// A run refused at admission: exit `status`, verdict `rejected`, error code `code` (or a
+    /// code starting with it when it ends in `.`), nothing run, an `admission.tool_rejected`
+    /// record with that code, and a `denied` event that claims no manifest.
+    func expectRejected(_ run: RunResult, code: String, status: Int32 = 126, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(run.status == status, "\(run.transcript)", sourceLocation: sourceLocation)
+        #expect(run.verdict == "rejected", sourceLocation: sourceLocation)
+        let matches = code.hasSuffix(".") ? run.errorCode?.hasPrefix(code) == true : run.errorCode == code
+        #expect(matches, "expected \(code): \(run.transcript)", sourceLocation: sourceLocation)
+        #expect(!run.errorMessage.isEmpty, sourceLocation: sourceLocation)
+        #expect(run.stdout.isEmpty && run.report["report"] == nil, "something ran: \(run.transcript)", sourceLocation: sourceLocation)
+        let rec = try record("admission.tool_rejected", of: run, decision: "deny")
+        #expect((rec["details"] as? [String: Any])?["code"] as? String == run.errorCode, sourceLocation: sourceLocation)
+        expectEvent(run, type: EnforcementTests.denied, admitted: false, sourceLocation: sourceLocation)
+    }
+}

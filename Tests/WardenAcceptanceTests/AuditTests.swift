@@ -14,11 +14,7 @@ import Testing
         #expect(events == ["admission.tool_verified", "decision", "execution.started", "execution.finished"], "\(events)")
         h.expectEvent(ok, type: EnforcementTests.completed)
         // A refused call is recorded too.
-        let refused = try h.run(["greet", "audit"], policy: p, tenant: "nobody")
-        #expect(refused.status == 126, "\(refused.transcript)")
-        let r = try h.record("admission.tool_rejected", of: refused, decision: "deny")
-        #expect((r["details"] as? [String: Any])?["code"] as? String == "authz.missing")
-        h.expectEvent(refused, type: EnforcementTests.denied, admitted: false)
+        try h.expectRejected(try h.run(["greet", "audit"], policy: p, tenant: "nobody"), code: "authz.missing")
         let v = try h.warden(["audit", "verify", "--json"])
         #expect(v.status == 0, "\(v.transcript)")
         let report = AcceptanceHome.object(v.stdout) ?? [:]
@@ -31,8 +27,7 @@ import Testing
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml())
         let ok = try h.run(["greet", "chain"], policy: p)
-        #expect(ok.status == 0, "\(ok.transcript)")
-        h.expectEvent(ok, type: EnforcementTests.completed)
+        try h.expectCompleted(ok)
         let rec = try h.record("execution.finished", of: ok, decision: "allow")
         let prev = try h.ledger().first { $0["seq"] as? Int == (rec["seq"] as? Int ?? 0) - 1 }
         #expect(rec["prev"] as? String != nil && (rec["prev"] as? String)?.count == 64)
@@ -48,6 +43,18 @@ import Testing
         let v = try h.warden(["audit", "verify", "--json"])
         #expect(v.status != 0, "tampered ledger verified: \(v.transcript)")
         #expect(v.stdout.contains("\(seq)") || v.stderr.contains("\(seq)"), "verify does not name seq \(seq): \(v.transcript)")
+
+        // A deleted record in the middle of the chain is caught too (ledger.seq_mismatch).
+        let h2 = try AcceptanceHome()
+        let p2 = try h2.policy(Policies.yaml())
+        let run2 = try h2.run(["greet", "chain"], policy: p2)
+        try h2.expectCompleted(run2)
+        try h2.expectLedgerVerifies()
+        let victim = try #require(run2.auditSeqs.first)
+        try h2.sql("DROP TRIGGER ledger_record_no_delete; DELETE FROM ledger_record WHERE seq = \(victim);")
+        let v2 = try h2.warden(["audit", "verify"])
+        #expect(v2.status == 126, "deleted record verified: \(v2.transcript)")
+        #expect(v2.stderr.contains("[ledger.seq_mismatch]"), "\(v2.stderr)")
     }
 
     /// Plan: "Approval events are logged with operation name and count".

@@ -189,10 +189,7 @@ import Testing
     @Test func timeWindowExpiryBlocksExecution() throws {
         let h = try AcceptanceHome()
         let open = try h.policy(Policies.yaml(extra: "window: {not_before: 2020-01-01T00:00:00Z, not_after: 2099-01-01T00:00:00Z}\n"))
-        let ok = try h.run(["greet", "window"], policy: open)
-        #expect(ok.status == 0, "\(ok.transcript)")
-        #expect(ok.stdout.hasPrefix("hello, window"))
-        h.expectEvent(ok, type: Self.completed)
+        try h.expectCompleted(try h.run(["greet", "window"], policy: open), stdoutPrefix: "hello, window")
         let closed = try h.policy(Policies.yaml(extra: "window: {not_before: 2020-01-01T00:00:00Z, not_after: 2021-01-01T00:00:00Z}\n"))
         let late = try h.run(["greet", "window"], policy: closed)
         #expect(late.status == 126, "\(late.transcript)")

@@ -54,8 +54,7 @@ import WardenCore
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml())
         let ok = try h.run(["greet", "link"], policy: p)
-        #expect(ok.status == 0, "\(ok.transcript)")
-        h.expectEvent(ok, type: EnforcementTests.completed)
+        try h.expectCompleted(ok)
         let data = ok.event?["data"] as? [String: Any] ?? [:]
         let jws = try #require(data["manifestJws"] as? String)
         let parts = jws.split(separator: ".").map(String.init)
@@ -82,11 +81,7 @@ import WardenCore
         try fh.seekToEnd()
         try fh.write(contentsOf: Data([0x90]))
         try fh.close()
-        let bad = try h.run(["greet", "link"], policy: p)
-        #expect(bad.status == 126, "\(bad.transcript)")
-        #expect(bad.errorCode?.hasPrefix("artifact.") == true)
-        _ = try h.record("admission.tool_rejected", of: bad, decision: "deny")
-        h.expectEvent(bad, type: EnforcementTests.denied, admitted: false)
+        try h.expectRejected(try h.run(["greet", "link"], policy: p), code: "artifact.")
         try h.expectLedgerVerifies()
     }
 }

@@ -10,10 +10,7 @@ import Testing
         let kid = h.kids["appr"] ?? ""
         // Control: private data and untrusted content, no exfiltration path: runs without approval.
         let safe = try h.policy(Policies.yaml(extra: "approvals: {approvers: [\"\(kid)\"]}\n"))
-        let ok = try h.run(["greet", "two-legs"], policy: safe)
-        #expect(ok.status == 0, "\(ok.transcript)")
-        #expect(ok.stdout.hasPrefix("hello, two-legs"))
-        h.expectEvent(ok, type: EnforcementTests.completed)
+        try h.expectCompleted(try h.run(["greet", "two-legs"], policy: safe), stdoutPrefix: "hello, two-legs")
 
         // The same tool, same session, with an exfiltration path: approval required for `trifecta`.
         let exfil = try h.policy(Policies.yaml(extra: "approvals: {approvers: [\"\(kid)\"]}\nexposure: {exfiltration: true}\n"))
