@@ -87,6 +87,18 @@ import Testing
         #expect(try h.records(of: gated).allSatisfy { $0["event"] as? String != "execution.started" })
         h.expectEvent(gated, type: Self.approvalRequested)
 
+        // An approval withdrawn with `warden deny` no longer counts.
+        let other = try h.run(["greet", "withdrawn"], policy: p)
+        let otherID = try #require(other.approvalRequestID)
+        let (withdrawnToken, _) = try h.approve(otherID)
+        try h.must(["deny", otherID])
+        let withdrawn = try h.run(["greet", "withdrawn"], policy: p, approval: withdrawnToken)
+        #expect(withdrawn.status == 126, "\(withdrawn.transcript)")
+        #expect(withdrawn.errorCode == "approval.denied", "\(withdrawn.transcript)")
+        #expect(withdrawn.stdout.isEmpty)
+        _ = try h.record("decision", of: withdrawn, decision: "deny")
+        h.expectEvent(withdrawn, type: Self.denied)
+
         // Control: the recorded approval lets exactly this command run.
         let (token, approved) = try h.approve(rid)
         #expect(approved.status == 0, "\(approved.transcript)")
