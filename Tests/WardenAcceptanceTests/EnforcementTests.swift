@@ -43,6 +43,24 @@ import Testing
         #expect(!read.stdout.contains("TOPSECRET"))
         _ = try h.record("execution.finished", of: read, decision: "allow")
         h.expectEvent(read, type: Self.failed)
+
+        // A symlink inside the writable tree pointing at that secret does not lead out.
+        try FileManager.default.createSymbolicLink(atPath: h.work + "/ws/link", withDestinationPath: secret)
+        let viaLink = try h.run(["read", h.work + "/ws/link"], policy: p)
+        #expect(viaLink.status == 1, "\(viaLink.transcript)")
+        #expect(!viaLink.stdout.contains("TOPSECRET"))
+        h.expectEvent(viaLink, type: Self.failed)
+
+        // Inside the tree but matching a deny glob: masked. The same file readable without the glob.
+        try FileManager.default.createDirectory(atPath: h.work + "/ws/secret", withIntermediateDirectories: true)
+        try "MASKED".write(toFile: h.work + "/ws/secret/key.txt", atomically: true, encoding: .utf8)
+        let masked = try h.policy(Policies.yaml().replacingOccurrences(of: "  writable: [./ws]\n", with: "  writable: [./ws]\n  deny: [\"**/secret/**\"]\n"))
+        let denied = try h.run(["read", h.work + "/ws/secret/key.txt"], policy: masked)
+        #expect(denied.status == 1, "\(denied.transcript)")
+        #expect(!denied.stdout.contains("MASKED"))
+        h.expectEvent(denied, type: Self.failed)
+        let readable = try h.run(["read", h.work + "/ws/secret/key.txt"], policy: p)
+        try h.expectCompleted(readable, stdoutPrefix: "MASKED")
         try h.expectLedgerVerifies()
     }
 
