@@ -81,6 +81,8 @@ let package = Package(
             "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+        // End-to-end acceptance suite: drives the built `warden` binary (docs/ACCEPTANCE.md).
+        .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"],
                     exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust"]),
