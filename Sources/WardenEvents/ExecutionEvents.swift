@@ -75,7 +75,7 @@ extension CloudEvent {
             "stdout": .string(out), "stderr": .string(err), "truncated": .bool(outCut || errCut),
             "auditSeq": .int(o.auditSeq), "checkpoint": o.checkpoint.map { .string($0) } ?? .null,
         ]
-        return CloudEvent(node: node, type: type, subject: "\(o.tool)@\(o.version)", timeMillis: timeMillis, tenantID: o.tenant, data: data)
+        return CloudEvent(node: node, type: type, subject: o.version.isEmpty ? o.tool : "\(o.tool)@\(o.version)", timeMillis: timeMillis, tenantID: o.tenant, data: data)
     }
 
     /// At most `cap` bytes of `bytes` as text (invalid UTF-8 replaced), cut at a character

@@ -12,7 +12,7 @@ public enum PolicyLoader {
     /// Reads and parses the file at `path`.
     public static func load(path: String) throws(WardenError) -> Policy {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .notFound("policy.unreadable", "\(path): cannot read policy file")
+            throw .usage("policy.unreadable", "\(path): cannot read policy file")
         }
         guard data.count <= maxBytes else { throw .usage("policy.too_large", "\(path): policy is \(data.count) bytes; the limit is \(maxBytes)") }
         guard let text = String(data: data, encoding: .utf8) else { throw .usage("policy.encoding", "\(path): policy is not valid UTF-8") }

@@ -120,10 +120,16 @@ public final class Runner: @unchecked Sendable {
                 try await record(&outcome, .decision, request, subject: m.reference, decision: "allow",
                                  details: ["policy": .string(policyName), "operations": .array(decision.operations.map { .string($0.rawValue) }),
                                            "executables": .array(confinement.executables.map { .string($0) })])
-                if request.approvalToken != nil {
+                if let token = request.approvalToken {
+                    // The gate verified the token; its fields name who approved what, for the record.
+                    let parsed = try? JWS.parse(token)
                     try await record(&outcome, .approvalConsumed, request, subject: m.reference, decision: "allow",
                                      details: ["operations": .array(decision.operations.map { .string($0.rawValue) }),
-                                               "count": .int(Int64(decision.operations.count))])
+                                               "count": .int(Int64(decision.operations.count)),
+                                               "approver": .string(parsed?.kid ?? ""),
+                                               "request_id": parsed?.payload["rid"] ?? .null,
+                                               "approved_operation": parsed?.payload["op"] ?? .null,
+                                               "nonce": parsed?.payload["nonce"] ?? .null])
                 }
                 clock.lap("decide")
 
@@ -271,11 +277,17 @@ public final class Runner: @unchecked Sendable {
         outcome.auditSeqs.append(appended.seq)
     }
 
+    /// The digest a rejected request named, if it named one.
+    private func requestedDigest(_ ref: ToolReference) -> String {
+        if case .digest(_, let d) = ref { return d.description }
+        return ""
+    }
+
     private func emit(_ outcome: inout RunOutcome, _ request: RunRequest, manifest: ToolManifest?, jws: String?,
                       decision: String, reasons: [String], report: ExitReport? = nil) {
         let o = ExecutionOutcome(
             executionID: outcome.executionID, tenant: request.tenant, tool: manifest?.name ?? request.tool.description,
-            version: manifest?.version ?? "", digest: manifest?.digest.description ?? "", manifestJWS: jws ?? "",
+            version: manifest?.version ?? "", digest: manifest?.digest.description ?? requestedDigest(request.tool), manifestJWS: jws ?? "",
             decision: decision, reasons: reasons, exitCode: report?.exitCode, signal: report?.signal,
             timedOut: report?.timedOut ?? false, durationMillis: report?.wallMillis ?? 0, limitsHit: report?.limitsHit ?? [],
             stdout: report?.capturedStdout ?? [], stderr: report?.capturedStderr ?? [],

@@ -20,7 +20,14 @@ struct ApproveCommand: AsyncParsableCommand {
         let now = Date()
         let record = try PolicyStore(db: db).approval(id)
         let signer = try TrustStore(home: home, db: db).signer(named: key, role: .approver, now: now)
+        let trail = try await AuditTrail.open(home: home, db: db)
+        defer { trail.close() }
         let (token, expires) = try ApprovalToken.issue(for: record, signer: signer, ttl: ttl, now: now)
+        let nonce = (try? JWS.parse(token))?.payload["nonce"]?.stringValue ?? ""
+        _ = try await trail.append(.approvalGranted, tenant: record.tenant, subject: record.id, decision: "allow", details: [
+            "request_id": .string(record.id), "operation": .string(record.operation), "approver": .string(signer.kid),
+            "expires": .string(RFC3339.format(expires)), "nonce": .string(nonce),
+        ])
         if json {
             Terminal.json(["id": .string(record.id), "operation": .string(record.operation), "tenant": .string(record.tenant),
                            "expires": .string(RFC3339.format(expires)), "approver": .string(signer.kid), "token": .string(token)])
@@ -39,9 +46,13 @@ struct DenyCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let (_, db) = try global.openDatabase()
-        let actor = ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
-        let record = try PolicyStore(db: db).deny(id, by: actor, now: Date())
+        let (home, db) = try global.openDatabase()
+        let trail = try await AuditTrail.open(home: home, db: db)
+        defer { trail.close() }
+        let record = try PolicyStore(db: db).deny(id, by: Actor.current, now: Date())
+        _ = try await trail.append(.approvalDenied, tenant: record.tenant, subject: record.id, decision: "deny", details: [
+            "request_id": .string(record.id), "operation": .string(record.operation),
+        ])
         if json { Terminal.json(ApprovalsCommand.json(record)) } else { print("denied \(record.id)") }
     }
 }

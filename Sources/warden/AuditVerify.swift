@@ -40,6 +40,13 @@ struct AuditVerify: AsyncParsableCommand {
             }
             let ctx = try AuditContext(global)
             report = try LedgerVerifier.verify(store: ctx.store, keyring: try ctx.keyring(), origin: nil, trusted: trusted)
+            // The state row (size, last hash) is written in the same transaction as every append:
+            // records missing from the end of the table are a truncation the chain alone cannot show.
+            let state = try ctx.store.state()
+            if report.ok, state.size != Int64(report.records) {
+                throw WardenError.denied("ledger.state_mismatch",
+                    "ledger verification failed: the ledger state records \(state.size) records but \(report.records) are present (records deleted or added outside Warden)")
+            }
         }
         if json {
             Terminal.json(report.json)

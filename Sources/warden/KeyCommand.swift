@@ -24,6 +24,7 @@ struct KeyCommand: AsyncParsableCommand {
             let notAfter = try notAfter.map { (t: String) throws(WardenError) in try Timestamp.parse(t, field: "--not-after") }
             let (home, db) = try global.openDatabase()
             let key = try TrustStore(home: home, db: db).generate(name: name, alg: alg, role: role, notAfter: notAfter)
+            try await AuditTrail.recordAdministration(home: home, db: db, .keyAdded, subject: key.name, details: key.json)
             if alg.isSymmetric {
                 Terminal.warn("warning: hs256 is symmetric: anyone who can verify with this key can also sign. Use it for tests and CI only.")
             }
@@ -46,6 +47,7 @@ struct KeyCommand: AsyncParsableCommand {
             let pem = String(decoding: try SecureFile.readSmall(path: file, limit: 64 * 1024), as: UTF8.self)
             let (home, db) = try global.openDatabase()
             let key = try TrustStore(home: home, db: db).trust(pem: pem, source: file, name: name, role: role, notAfter: notAfter)
+            try await AuditTrail.recordAdministration(home: home, db: db, .keyAdded, subject: key.name, details: key.json)
             if json { Terminal.json(key.json) } else { print("trusted \(key.alg.cliName) \(key.role.rawValue) key \"\(key.name)\" kid \(key.kid)") }
         }
     }
@@ -59,6 +61,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let (home, db) = try global.openDatabase()
             let key = try TrustStore(home: home, db: db).revoke(name: name)
+            try await AuditTrail.recordAdministration(home: home, db: db, .keyRevoked, subject: key.name, decision: "deny", details: key.json)
             if json { Terminal.json(key.json) } else { print("revoked key \"\(key.name)\" kid \(key.kid)") }
         }
     }

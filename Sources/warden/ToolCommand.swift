@@ -15,8 +15,11 @@ struct ToolCommand: AsyncParsableCommand {
         let armory: Armory
         let authorizations: Authorizations
 
+        let home: Home
+        let db: WardenDatabase
+
         init(_ global: GlobalOptions) throws(WardenError) {
-            let (home, db) = try global.openDatabase()
+            (home, db) = try global.openDatabase()
             trust = TrustStore(home: home, db: db)
             armory = Armory(trust: trust)
             authorizations = Authorizations(trust: trust)
@@ -89,6 +92,9 @@ struct ToolCommand: AsyncParsableCommand {
             let compact = try readJWS(file)
             let stores = try Stores(global)
             let v = try stores.armory.add(manifestJWS: compact, artifactPath: artifact)
+            try await AuditTrail.recordAdministration(home: stores.home, db: stores.db, .toolAdded, subject: v.manifest.reference, details: [
+                "digest": .string(v.manifest.digest.description), "publisher": .string(v.manifest.issuer), "manifest_jws": .string(compact),
+            ])
             if json {
                 Terminal.json(["added": true, "manifest": v.manifest.payload])
             } else {
@@ -117,6 +123,10 @@ struct ToolCommand: AsyncParsableCommand {
             let signer = try stores.trust.signer(named: key, role: .authorizer)
             try stores.authorizations.authorize(digest: digest, tenant: tenant, signer: signer, require: require, notAfter: notAfter)
             let status = try stores.authorizations.status(digest: digest, tenant: tenant)
+            try await AuditTrail.recordAdministration(home: stores.home, db: stores.db, .authorization, tenant: tenant, subject: digest.description, details: [
+                "authorizer": .string(signer.kid), "require": .int(Int64(require)), "signatures": .int(Int64(status.validSigners.count)),
+                "authorized": .bool(status.isAuthorized),
+            ])
             if json {
                 Terminal.json(["digest": .string(digest.description), "tenant": .string(tenant), "authorizer": .string(signer.kid),
                                "signatures": .int(Int64(status.validSigners.count)), "required": .int(Int64(status.required)),
@@ -140,9 +150,13 @@ struct ToolCommand: AsyncParsableCommand {
                 let digest: ArtifactDigest
                 if case .digest(nil, let d) = ref { digest = d } else { digest = try stores.armory.resolve(ref).manifest.digest }
                 let n = try stores.authorizations.revoke(digest: digest, tenant: tenant)
+                try await AuditTrail.recordAdministration(home: stores.home, db: stores.db, .authorization, tenant: tenant, subject: digest.description,
+                                                          decision: "deny", details: ["revoked": .int(Int64(n))])
                 print("revoked \(n) authorization(s) of \(digest) for tenant \(tenant)")
             } else {
                 let e = try stores.armory.revoke(ref)
+                try await AuditTrail.recordAdministration(home: stores.home, db: stores.db, .toolRejected, subject: e.manifest.reference,
+                                                          decision: "deny", details: ["digest": .string(e.manifest.digest.description), "revoked": true])
                 print("revoked tool \(e.manifest.reference) \(e.manifest.digest)")
             }
         }

@@ -35,7 +35,8 @@ import WardenTrust
         return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
     }
 
-    /// A home with a runner key and `count` decision records (plus the opening record).
+    /// A home with a runner key and `count` decision records, after the runner key's own
+    /// `key.added` record (seq 0) and the opening record (seq 1).
     func populate(_ count: Int, from start: Int = 0) async throws {
         let h = try Home.open(at: home)
         let db = try WardenDatabase(home: h)
@@ -53,21 +54,21 @@ import WardenTrust
 
         let cp = try warden(["audit", "checkpoint"])
         #expect(cp.status == 0, "\(cp.err)")
-        #expect(cp.out.hasPrefix("warden/local/ledger\n26\n"))
+        #expect(cp.out.hasPrefix("warden/local/ledger\n27\n"))
         let cpFile = home + "/../cp-\(UUID().uuidString).txt"
         try cp.out.write(toFile: cpFile, atomically: true, encoding: .utf8)
 
         let v = try warden(["audit", "verify"])
-        #expect(v.status == 0 && v.out.contains("ok: 26 records"), "\(v.out)\(v.err)")
+        #expect(v.status == 0 && v.out.contains("ok: 27 records"), "\(v.out)\(v.err)")
         let vj = try warden(["audit", "verify", "--json", "--checkpoint", cpFile])
         let report = try StrictJSONParser.parse(vj.out.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(vj.status == 0 && report["ok"] == true && report["records"] == 26)
+        #expect(vj.status == 0 && report["ok"] == true && report["records"] == 27)
 
         let show = try warden(["audit", "show", "3", "--json"])
         let shown = try StrictJSONParser.parse(show.out.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(shown["record"]?["seq"] == 3 && shown["record"]?["details"]?["n"] == 2)
+        #expect(shown["record"]?["seq"] == 3 && shown["record"]?["details"]?["n"] == 1)
         let tail = try warden(["audit", "show", "--tail", "2"])
-        #expect(tail.out.split(separator: "\n").count == 2 && tail.out.hasPrefix("24 "))
+        #expect(tail.out.split(separator: "\n").count == 2 && tail.out.hasPrefix("25 "))
         #expect(try warden(["audit", "show", "99"]).status == WardenExit.notFound)
 
         let proof = try warden(["audit", "proof", "5", "--json"])
@@ -75,7 +76,7 @@ import WardenTrust
         let pj = try StrictJSONParser.parse(proof.out.trimmingCharacters(in: .whitespacesAndNewlines), limits: .init(maxDepth: 8, maxBytes: 1 << 20))
         let path = pj["path"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Hex.decode) } ?? []
         let leaf = MerkleHash.leaf(Hex.decode(pj["record_hash"]?.stringValue ?? "") ?? [])
-        #expect(MerkleHash.verifyInclusion(leafHash: leaf, index: 5, treeSize: 26, proof: path, root: Hex.decode(pj["root"]?.stringValue ?? "") ?? []))
+        #expect(MerkleHash.verifyInclusion(leafHash: leaf, index: 5, treeSize: 27, proof: path, root: Hex.decode(pj["root"]?.stringValue ?? "") ?? []))
 
         // Export, then verify with nothing but the public key.
         let dir = home + "-export"
@@ -84,7 +85,7 @@ import WardenTrust
         let pubFile = dir + "-runner.pem"
         try pub.write(toFile: pubFile, atomically: true, encoding: .utf8)
         let off = try warden(["audit", "verify", "--offline", dir, "--key", pubFile])
-        #expect(off.status == 0 && off.out.contains("ok: 26 records"), "\(off.err)")
+        #expect(off.status == 0 && off.out.contains("ok: 27 records"), "\(off.err)")
 
         // Attack: alter record 7 of the export → exit 126 naming seq 7; a wrong key → 126.
         var lines = try String(contentsOfFile: dir + "/records.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
@@ -127,7 +128,7 @@ import WardenTrust
         #expect(try warden(["audit", "checkpoint"]).err.contains("node.colour"))
         try #"{"node": {"name": "edge-7"}}"#.write(toFile: home + "/config.json", atomically: true, encoding: .utf8)
         let ok = try warden(["audit", "checkpoint"])
-        #expect(ok.status == 0 && ok.out.hasPrefix("warden/edge-7/ledger\n0\n"), "\(ok.err)")
+        #expect(ok.status == 0 && ok.out.hasPrefix("warden/edge-7/ledger\n1\n"), "\(ok.err)")
     }
 
     @Test func tamperedDatabaseFailsOnlineVerification() async throws {
@@ -136,9 +137,9 @@ import WardenTrust
         let db = try WardenDatabase(path: home + "/warden.db")
         try await db.pool.write { db in
             try db.execute(sql: "DROP TRIGGER ledger_record_no_update")
-            try db.execute(sql: "UPDATE ledger_record SET body = replace(body, '\"n\":4', '\"n\":5') WHERE seq = 5")
+            try db.execute(sql: "UPDATE ledger_record SET body = replace(body, '\"n\":4', '\"n\":5') WHERE seq = 6")
         }
         let r = try warden(["audit", "verify"])
-        #expect(r.status == WardenExit.denied && r.err.contains("at seq 5"), "\(r.err)")
+        #expect(r.status == WardenExit.denied && r.err.contains("at seq 6"), "\(r.err)")
     }
 }

@@ -55,8 +55,9 @@ import WardenCore
         #expect(t.status == WardenExit.usage)
         #expect(t.stderr.contains("\(typo):2:10: limits.memory: unknown key"))
 
+        // A missing policy file is an input error (125), not "tool not found" (127).
         let m = try run(["policy", "check", dir + "/missing.yaml"])
-        #expect(m.status == WardenExit.notFound)
+        #expect(m.status == WardenExit.usage)
     }
 
     @Test func explainAllowsAndDeniesWithTrace() throws {
