@@ -179,7 +179,7 @@ public struct Confinement: Sendable, Hashable {
     public var network: NetworkMode
 
     public enum NetworkMode: Sendable, Hashable {
-        /// A fresh network namespace with loopback only.
+        /// A fresh network namespace with no usable interface (loopback down) and TCP denied by Landlock.
         case none
         /// Egress to these targets only (not issued yet: decide refuses egress).
         case allow([NetworkTarget])

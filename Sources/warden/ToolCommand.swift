@@ -24,6 +24,12 @@ struct ToolCommand: AsyncParsableCommand {
             armory = Armory(trust: trust)
             authorizations = Authorizations(trust: trust)
         }
+
+        /// The digest a reference names: given directly, or the armory entry's.
+        func digest(of ref: ToolReference) throws(WardenError) -> ArtifactDigest {
+            if case .digest(nil, let d) = ref { return d }
+            return try armory.resolve(ref).manifest.digest
+        }
     }
 
     struct Sign: AsyncParsableCommand {
@@ -118,8 +124,7 @@ struct ToolCommand: AsyncParsableCommand {
             let ref = try ToolReference.parse(tool)
             let notAfter = try notAfter.map { (t: String) throws(WardenError) in try Timestamp.parse(t, field: "--not-after") }
             let stores = try Stores(global)
-            let digest: ArtifactDigest
-            if case .digest(nil, let d) = ref { digest = d } else { digest = try stores.armory.resolve(ref).manifest.digest }
+            let digest = try stores.digest(of: ref)
             let signer = try stores.trust.signer(named: key, role: .authorizer)
             try stores.authorizations.authorize(digest: digest, tenant: tenant, signer: signer, require: require, notAfter: notAfter)
             let status = try stores.authorizations.status(digest: digest, tenant: tenant)
@@ -147,8 +152,7 @@ struct ToolCommand: AsyncParsableCommand {
             let ref = try ToolReference.parse(tool)
             let stores = try Stores(global)
             if let tenant {
-                let digest: ArtifactDigest
-                if case .digest(nil, let d) = ref { digest = d } else { digest = try stores.armory.resolve(ref).manifest.digest }
+                let digest = try stores.digest(of: ref)
                 let n = try stores.authorizations.revoke(digest: digest, tenant: tenant)
                 try await AuditTrail.recordAdministration(home: stores.home, db: stores.db, .authorization, tenant: tenant, subject: digest.description,
                                                           decision: "deny", details: ["revoked": .int(Int64(n))])
