@@ -3,16 +3,13 @@ import Foundation
 /// Time formats used on the command line, in documents and in records.
 public enum Timestamp {
     /// RFC 3339 UTC with seconds, e.g. `2026-11-22T10:00:00Z`.
-    public static func rfc3339(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 0)!))
-    }
+    public static func rfc3339(_ date: Date) -> String { RFC3339.format(date) }
 
     /// Parses RFC 3339 (`2027-01-01T00:00:00Z`, offsets allowed) or a bare date (`2027-01-01`,
     /// meaning midnight UTC). `field` names the flag or field for the error.
     public static func parse(_ text: String, field: String) throws(WardenError) -> Date {
-        let utc = TimeZone(secondsFromGMT: 0)!
-        if let d = try? Date(text, strategy: Date.ISO8601FormatStyle(timeZone: utc)) { return d }
-        if let d = try? Date(text, strategy: Date.ISO8601FormatStyle(timeZone: utc).year().month().day()) { return d }
+        if let d = RFC3339.parse(text) { return d }
+        if text.utf8.count == 10, let d = RFC3339.parse(text + "T00:00:00Z") { return d }
         throw .usage("time.malformed", "\(field): expected an RFC 3339 time (2027-01-01T00:00:00Z) or a date (2027-01-01), got \"\(text.prefix(60))\"")
     }
 

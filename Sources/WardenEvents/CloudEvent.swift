@@ -63,21 +63,3 @@ public enum CloudEventType: String, Sendable, CaseIterable {
     case ledgerCheckpoint = "dev.warden.ledger.checkpoint.v1"
 }
 
-/// RFC 3339 timestamps in UTC with millisecond precision (`2026-11-22T22:10:00.123Z`).
-public enum RFC3339 {
-    public static func format(millis: Int64) -> String {
-        var seconds = time_t(millis.quotientAndRemainder(dividingBy: 1000).quotient)
-        var ms = millis % 1000
-        if ms < 0 {
-            ms += 1000
-            seconds -= 1
-        }
-        var t = tm()
-        gmtime_r(&seconds, &t)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
-    }
-}

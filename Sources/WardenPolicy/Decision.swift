@@ -1,3 +1,4 @@
+import WardenCore
 import Foundation
 
 /// The outcome of `PolicyEngine.decide`.

@@ -1,3 +1,4 @@
+import WardenCore
 import Foundation
 
 /// The decision function. Pure: no I/O except through the caller-supplied `HostView`

@@ -1,6 +1,7 @@
 // Micro-benchmark of PolicyEngine.decide (release mode):
 //   swift build -c release --product warden-bench-policy && .build/release/warden-bench-policy
 // Prints p50/p90/p99 per decision for a 50-rule policy. See docs/POLICY.md.
+import WardenCore
 import Dispatch
 import Foundation
 import WardenPolicy

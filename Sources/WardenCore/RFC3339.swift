@@ -1,6 +1,7 @@
 import Foundation
 
-/// Strict RFC 3339 timestamps (`2026-01-01T00:00:00Z`, `2026-01-01T02:00:00.5+02:00`).
+/// Strict RFC 3339 timestamps (`2026-01-01T00:00:00Z`, `2026-01-01T02:00:00.5+02:00`), the one
+/// implementation every stage uses (policy windows, approvals, CLI output, CloudEvents `time`).
 /// Parsed by hand: pure, no locale or formatter state, and nothing lenient.
 public enum RFC3339 {
     public static func parse(_ text: String) -> Date? {
@@ -58,6 +59,15 @@ public enum RFC3339 {
         let (y, m, d) = civilFromDays(days)
         func p(_ v: Int, _ w: Int) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
         return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))T\(p(rem / 3600, 2)):\(p(rem % 3600 / 60, 2)):\(p(rem % 60, 2))Z"
+    }
+
+    /// Formats milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (CloudEvents `time`).
+    public static func format(millis: Int64) -> String {
+        let (q, r) = millis.quotientAndRemainder(dividingBy: 1000)
+        let (seconds, ms) = r < 0 ? (q - 1, r + 1000) : (q, r)
+        let whole = format(Date(timeIntervalSince1970: TimeInterval(seconds)))
+        let msText = String(ms)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - msText.count) + msText + "Z"
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
