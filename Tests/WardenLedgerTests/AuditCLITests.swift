@@ -131,6 +131,20 @@ import WardenTrust
         #expect(ok.status == 0 && ok.out.hasPrefix("warden/edge-7/ledger\n1\n"), "\(ok.err)")
     }
 
+    @Test func deletingTheNewestRecordsFailsOnlineVerification() async throws {
+        #expect(try warden(["key", "generate", "runner", "--role", "runner"]).status == 0)
+        try await populate(6)
+        #expect(try warden(["audit", "verify"]).status == 0)
+        let db = try WardenDatabase(path: home + "/warden.db")
+        try await db.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER ledger_record_no_delete")
+            try db.execute(sql: "DELETE FROM ledger_record WHERE seq = (SELECT MAX(seq) FROM ledger_record)")
+        }
+        // The remaining prefix is a valid chain; only the state row shows a record is gone.
+        let r = try warden(["audit", "verify"])
+        #expect(r.status == WardenExit.denied && r.err.contains("[ledger.state_mismatch]"), "\(r.out)\(r.err)")
+    }
+
     @Test func tamperedDatabaseFailsOnlineVerification() async throws {
         #expect(try warden(["key", "generate", "runner", "--role", "runner"]).status == 0)
         try await populate(10)
