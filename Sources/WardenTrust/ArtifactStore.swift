@@ -53,17 +53,4 @@ public struct ArtifactStore: Sendable {
         }
         return final
     }
-
-    /// Re-hashes the stored blob and throws unless it still has `digest`.
-    public func verify(_ digest: ArtifactDigest) throws(WardenError) -> String {
-        let p = path(for: digest)
-        let actual: ArtifactDigest
-        do { actual = try ArtifactHasher.hash(path: p).digest } catch {
-            throw .denied("artifact.missing", "stored artifact \(digest) is missing or unreadable: \(error.message)")
-        }
-        guard actual == digest else {
-            throw .denied("artifact.tampered", "stored artifact \(p) now hashes to \(actual), not \(digest)")
-        }
-        return p
-    }
 }

@@ -52,10 +52,7 @@ public struct AuthorizationStatement: Sendable, Equatable {
 
     /// Tenant names follow the key-name alphabet.
     public static func validateTenant(_ tenant: String) throws(WardenError) {
-        let ok = (1...64).contains(tenant.utf8.count) && tenant.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
-        } && !tenant.hasPrefix(".")
-        guard ok else { throw .usage("tenant.bad_name", "tenant \"\(tenant.prefix(80))\": use 1-64 of A-Z a-z 0-9 . _ -") }
+        guard Identifier.isValid(tenant) else { throw .usage("tenant.bad_name", "tenant \"\(tenant.prefix(80))\": use 1-64 of A-Z a-z 0-9 . _ -") }
     }
 }
 

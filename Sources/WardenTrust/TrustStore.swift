@@ -16,10 +16,7 @@ public final class TrustStore: Sendable {
 
     /// Key names are path components under `keys/`: a conservative alphabet, no dots first.
     public static func validateName(_ name: String) throws(WardenError) {
-        let ok = name.count >= 1 && name.count <= 64 && name.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
-        } && !name.hasPrefix(".")
-        guard ok else {
+        guard Identifier.isValid(name) else {
             throw .usage("key.bad_name", "key name \"\(name.prefix(80))\": use 1-64 characters from A-Z a-z 0-9 . _ - (not starting with .)")
         }
     }
