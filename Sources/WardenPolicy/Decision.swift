@@ -54,7 +54,6 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     /// Why a command rule did not match. Kept structured so that skipping 50 rules costs
     /// no string formatting; the text is rendered only when the trace is read.
     enum SkipReason: Sendable, Hashable {
-        case otherName(invoked: String)
         case notOnHost
         case resolvesElsewhere(rule: String, request: String)
         case argsDiffer([ArgPattern])
@@ -63,6 +62,8 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
     enum Payload: Sendable, Hashable {
         case text(rule: String, detail: String)
         case commandSkip(index: Int, program: String, SkipReason)
+        /// The rules naming other programs, never consulted (looked up by basename).
+        case otherNames(count: Int, invoked: String)
         case insideWindow(now: Date, notBefore: Date?, notAfter: Date?)
         /// Passing steps whose text is only needed when someone reads the trace.
         case passed(Passed)
@@ -95,6 +96,11 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
         outcome = .pass
     }
 
+    init(otherNames count: Int, invoked: String) {
+        payload = .otherNames(count: count, invoked: invoked)
+        outcome = .skip
+    }
+
     init(skipping index: Int, program: String, _ reason: SkipReason) {
         payload = .commandSkip(index: index, program: program, reason)
         outcome = .skip
@@ -105,6 +111,7 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
         switch payload {
         case .text(let rule, _): rule
         case .commandSkip(let index, _, _): "commands.allow[\(index)]"
+        case .otherNames: "commands.allow"
         case .insideWindow: "window"
         case .passed(let p):
             switch p {
@@ -135,9 +142,10 @@ public struct TraceStep: Sendable, Hashable, CustomStringConvertible {
             }
         case .insideWindow(let now, let nb, let na):
             return "now \(RFC3339.format(now)) is inside [\(nb.map(RFC3339.format) ?? "-∞"), \(na.map(RFC3339.format) ?? "+∞"))"
+        case .otherNames(let count, let invoked):
+            return "\(count) rule\(count == 1 ? "" : "s") name\(count == 1 ? "s" : "") another program than `\(invoked)`"
         case .commandSkip(_, let program, let reason):
             switch reason {
-            case .otherName(let invoked): return "`\(program)` is not `\(invoked)`"
             case .notOnHost: return "`\(program)` is not an executable on this host"
             case .resolvesElsewhere(let rule, let request): return "`\(program)` resolves to \(rule), the request to \(request)"
             case .argsDiffer(let pats): return "arguments do not match [\(pats.map(\.description).joined(separator: ", "))]"

@@ -25,18 +25,22 @@ public enum DenyGlobMasker {
         return found.sorted()
     }
 
-    /// Walks `dir` (text form, raw segments, ASCII-folded segments built incrementally so
-    /// that no entry is re-parsed or re-folded).
+    /// Walks `dir` (text form and ASCII-folded flat bytes, built incrementally so that no
+    /// entry is re-parsed or re-folded).
     private static func walk(_ dir: NormalizedPath, _ globs: [PathGlob], _ found: inout Set<String>, _ visited: inout Int, _ limit: Int) throws(WardenError) {
-        let folded = dir.foldedSegments
-        if globs.contains(where: { $0.matches(folded: folded) }) {
+        let folded = PathGlob.withFolded(dir) { Array($0) }
+        if matchesAny(globs, folded) {
             found.insert(dir.description)
             return
         }
         try walk(dir.description, folded, globs, &found, &visited, limit)
     }
 
-    private static func walk(_ text: String, _ folded: [[UInt8]], _ globs: [PathGlob], _ found: inout Set<String>, _ visited: inout Int, _ limit: Int) throws(WardenError) {
+    private static func matchesAny(_ globs: [PathGlob], _ folded: [UInt8]) -> Bool {
+        folded.withUnsafeBufferPointer { f in globs.contains { $0.matches(folded: f) } }
+    }
+
+    private static func walk(_ text: String, _ folded: [UInt8], _ globs: [PathGlob], _ found: inout Set<String>, _ visited: inout Int, _ limit: Int) throws(WardenError) {
         guard let handle = opendir(text) else { return }
         defer { closedir(handle) }
         var children: [(name: [UInt8], isDir: Bool)] = []
@@ -61,9 +65,10 @@ public enum DenyGlobMasker {
         }
         for child in children {
             var childFolded = folded
-            childFolded.append(child.name.map(PathGlob.fold))
+            childFolded.append(UInt8(ascii: "/"))
+            childFolded.append(contentsOf: child.name.lazy.map(PathGlob.fold))
             let childText = (text == "/" ? "/" : text + "/") + String(decoding: child.name, as: UTF8.self)
-            if globs.contains(where: { $0.matches(folded: childFolded) }) {
+            if matchesAny(globs, childFolded) {
                 found.insert(childText)
             } else if child.isDir {
                 try walk(childText, childFolded, globs, &found, &visited, limit)
@@ -75,7 +80,7 @@ public enum DenyGlobMasker {
 extension PathGlob {
     /// False when no path under `root` can match (the glob's literal prefix diverges).
     func mayMatchUnder(_ root: NormalizedPath) -> Bool {
-        let folded = root.foldedSegments
+        let folded = root.segments.map { $0.map(PathGlob.fold) }
         for (i, seg) in segments.enumerated() {
             if seg == Array("**".utf8) { return true }
             guard i < folded.count else { return true }

@@ -19,16 +19,18 @@ extension HostView {
     public func resolveForAccess(_ path: String) -> NormalizedPath? {
         guard path.hasPrefix("/") else { return nil }
         if let r = realPath(path) { return NormalizedPath(r) }
-        var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        var missing: [String] = []
-        while !parts.isEmpty {
-            missing.insert(parts.removeLast(), at: 0)
-            let prefix = "/" + parts.joined(separator: "/")
+        // Shorten from the end, byte-wise: the prefix before each `/` is tried in turn.
+        let u = path.utf8
+        var cut = u.endIndex
+        while let slash = u[..<cut].lastIndex(of: UInt8(ascii: "/")) {
+            let prefix = slash == u.startIndex ? "/" : String(decoding: u[..<slash], as: UTF8.self)
             if let r = realPath(prefix) {
                 // A `..` in the missing tail cannot climb out through a symlink (the
                 // entry does not exist), so lexical joining is exact here.
-                return NormalizedPath((r == "/" ? "" : r) + "/" + missing.joined(separator: "/"))
+                return NormalizedPath((r == "/" ? "" : r) + String(decoding: u[slash...], as: UTF8.self))
             }
+            if slash == u.startIndex { break }
+            cut = slash
         }
         return nil
     }
@@ -74,37 +76,51 @@ public struct StaticHostView: HostView {
 
     public func realPath(_ path: String) -> String? {
         if let hit = canonical[path] { return hit }
-        return walk(path)
+        // Resolve the parent, then look the last component up in it: the same steps the
+        // full walk takes, without re-splitting the path (misses are the common case).
+        let u = path.utf8
+        guard let slash = u.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        let last = u[u.index(after: slash)...]
+        let dot = UInt8(ascii: ".")
+        guard !last.isEmpty, !last.elementsEqual(CollectionOfOne(dot)), !last.elementsEqual([dot, dot]) else { return walk(path) }
+        let parent = slash == u.startIndex ? "/" : String(decoding: u[..<slash], as: UTF8.self)
+        guard let dir = realPath(parent), case .directory? = entries[dir] else { return nil }
+        let candidate = (dir == "/" ? "" : dir) + "/" + String(decoding: last, as: UTF8.self)
+        switch entries[candidate] {
+        case nil: return nil
+        case .symlink?: return walk(path)
+        case .file?, .directory?: return candidate
+        }
     }
 
     private func walk(_ path: String) -> String? {
-        var pending = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        var current: [String] = []
+        // Byte-wise split (not Character-wise): components are small strings, stored inline.
+        var pending = path.utf8.split(separator: UInt8(ascii: "/")).reversed().map { String(decoding: $0, as: UTF8.self) }
+        // prefixes[k] is the canonical path of the first k+1 components walked so far.
+        var prefixes: [String] = []
         var hops = 0
-        while !pending.isEmpty {
-            let part = pending.removeFirst()
+        while let part = pending.popLast() {
             if part == "." { continue }
             if part == ".." {
-                if !current.isEmpty { current.removeLast() }
+                if !prefixes.isEmpty { prefixes.removeLast() }
                 continue
             }
-            let candidate = "/" + (current + [part]).joined(separator: "/")
+            let candidate = (prefixes.last ?? "") + "/" + part
             switch entries[candidate] {
             case nil: return nil
             case .symlink(let target)?:
                 hops += 1
                 if hops > 40 { return nil }
-                let targetParts = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-                if target.hasPrefix("/") { current = [] }
-                pending = targetParts + pending
+                if target.hasPrefix("/") { prefixes = [] }
+                pending.append(contentsOf: target.utf8.split(separator: UInt8(ascii: "/")).reversed().map { String(decoding: $0, as: UTF8.self) })
             case .file?:
                 guard pending.isEmpty else { return nil }
-                current.append(part)
+                prefixes.append(candidate)
             case .directory?:
-                current.append(part)
+                prefixes.append(candidate)
             }
         }
-        return "/" + current.joined(separator: "/")
+        return prefixes.last ?? "/"
     }
 
     public func isExecutableFile(_ path: String) -> Bool {

@@ -56,11 +56,14 @@ enum InlineCode {
     /// A reason when `argv` runs inline code; `names` are extra names of argv[0]'s program
     /// (its PATH-resolved path and canonical path), checked too.
     static func detect(argv: [String], names: [String]) -> String? {
-        guard !argv.isEmpty else { return nil }
-        var seen = Set<String>()
-        for name in [argv[0]] + names {
+        guard let first = argv.first else { return nil }
+        // argv[0] and the names of its program; usually the same basename, checked once.
+        var checked: [String] = []
+        for name in CollectionOfOne(first) + names {
             let b = basename(name)
-            guard seen.insert(b).inserted, let fam = family(b) else { continue }
+            guard !checked.contains(b) else { continue }
+            checked.append(b)
+            guard let fam = family(b) else { continue }
             if let r = check(fam, name: b, args: argv.dropFirst(), depth: 0) { return r }
         }
         return scanEmbedded(argv)

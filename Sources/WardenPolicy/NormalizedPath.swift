@@ -2,25 +2,49 @@
 /// `..` at the root stays at the root, as the kernel does. Symlinks are not resolved here;
 /// the decision also checks the resolved form the caller's `FileSystemView` reports.
 public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
-    /// Segments as raw UTF-8 bytes (compared byte for byte: no Unicode normalization, so a
-    /// look-alike name is a different name, exactly as the kernel sees it).
-    public let segments: [[UInt8]]
+    /// The normalized path as raw UTF-8 bytes (`/` for the root, else `/a/b`), compared
+    /// byte for byte: no Unicode normalization, so a look-alike name is a different name,
+    /// exactly as the kernel sees it. One flat buffer, not one array per segment, because
+    /// every decision builds several of these.
+    public let bytes: [UInt8]
+
+    private static let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
 
     /// nil when `path` is not absolute or contains a NUL or other control byte.
     public init?(_ path: String) {
-        let bytes = Array(path.utf8)
-        guard bytes.first == UInt8(ascii: "/") else { return nil }
-        guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
-        var out: [[UInt8]] = []
-        for part in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
-            if part.count == 1, part.first == UInt8(ascii: ".") { continue }
-            if part.count == 2, part.allSatisfy({ $0 == UInt8(ascii: ".") }) {
-                if !out.isEmpty { out.removeLast() }
-                continue
+        var input = path
+        guard let normalized = input.withUTF8({ Self.normalize($0) }) else { return nil }
+        bytes = normalized
+    }
+
+    private static func normalize(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard raw.first == slash else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            let b = raw[i]
+            if b < 0x20 || b == 0x7F { return nil }
+            if b == slash { i += 1; continue }
+            var end = i
+            while end < raw.count, raw[end] != slash {
+                if raw[end] < 0x20 || raw[end] == 0x7F { return nil }
+                end += 1
             }
-            out.append(Array(part))
+            let n = end - i
+            if n == 1, raw[i] == dot {
+                // "." : nothing
+            } else if n == 2, raw[i] == dot, raw[i + 1] == dot {
+                // "..": drop the last segment (the root's parent is the root).
+                while let last = out.popLast(), last != slash {}
+            } else {
+                out.append(slash)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: raw[i..<end]))
+            }
+            i = end
         }
-        segments = out
+        if out.isEmpty { out.append(slash) }
+        return out
     }
 
     /// Joins `path` onto `base` when it is relative.
@@ -32,19 +56,27 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    init(segments: [[UInt8]]) { self.segments = segments }
+    /// True for `/`.
+    public var isRoot: Bool { bytes.count == 1 }
 
-    public var description: String {
-        segments.isEmpty ? "/" : segments.reduce(into: "") { $0 += "/" + String(decoding: $1, as: UTF8.self) }
+    /// The segments, each as raw bytes (empty for the root).
+    public var segments: [[UInt8]] {
+        bytes.split(separator: Self.slash, omittingEmptySubsequences: true).map(Array.init)
     }
+
+    public var description: String { String(decoding: bytes, as: UTF8.self) }
 
     /// True when `self` is `other` or inside it.
     public func isWithin(_ other: NormalizedPath) -> Bool {
-        segments.count >= other.segments.count && zip(segments, other.segments).allSatisfy { $0 == $1 }
+        if other.isRoot { return true }
+        let n = other.bytes.count
+        guard bytes.count >= n, bytes.starts(with: other.bytes) else { return false }
+        return bytes.count == n || bytes[n] == Self.slash
     }
 
-    var foldedSegments: [[UInt8]] { segments.map { $0.map(PathGlob.fold) } }
-
     /// The last segment, or "" for the root.
-    public var basename: String { segments.last.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+    public var basename: String {
+        guard !isRoot, let slash = bytes.lastIndex(of: Self.slash) else { return "" }
+        return String(decoding: bytes[(slash + 1)...], as: UTF8.self)
+    }
 }

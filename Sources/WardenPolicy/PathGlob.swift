@@ -41,44 +41,64 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
 
     /// True when the normalized absolute `path` matches.
     public func matches(_ path: NormalizedPath) -> Bool {
-        matches(folded: path.foldedSegments)
+        PathGlob.withFolded(path) { matches(folded: $0) }
     }
 
-    func matches(folded: [[UInt8]]) -> Bool { PathGlob.match(segments, 0, folded, 0) }
+    /// Matches an ASCII-folded path in the flat form `/a/b` (empty for the root).
+    func matches(folded: UnsafeBufferPointer<UInt8>) -> Bool { PathGlob.match(segments, 0, folded, 0) }
 
     /// The first of `globs` matching any of `paths` (each path folded once, not per glob).
     static func firstMatch(_ globs: [PathGlob], _ paths: NormalizedPath...) -> PathGlob? {
         guard !globs.isEmpty else { return nil }
-        for p in paths {
-            let folded = p.foldedSegments
-            if let g = globs.first(where: { $0.matches(folded: folded) }) { return g }
+        for (i, p) in paths.enumerated() where i == 0 || p != paths[i - 1] {
+            if let g = withFolded(p, { f in globs.first(where: { $0.matches(folded: f) }) }) { return g }
         }
         return nil
     }
 
-    private static let doubleStar = Array("**".utf8)
+    /// Calls `body` with the path's bytes ASCII-folded, copying only when it has capitals,
+    /// and with the root as the empty path (no segments).
+    static func withFolded<R>(_ path: NormalizedPath, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if path.isRoot { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        if path.bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+            return path.bytes.map(fold).withUnsafeBufferPointer(body)
+        }
+        return path.bytes.withUnsafeBufferPointer(body)
+    }
 
-    // Index-based (no slices) so matching does not retain and release segment buffers.
-    private static func match(_ pat: [[UInt8]], _ pi: Int, _ path: [[UInt8]], _ si: Int) -> Bool {
-        var pi = pi, si = si
+    private static let doubleStar = Array("**".utf8)
+    private static let slash = UInt8(ascii: "/")
+
+    /// The end of the segment starting after the `/` at `at`.
+    private static func segmentEnd(_ path: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int {
+        var e = at + 1
+        while e < path.count, path[e] != slash { e += 1 }
+        return e
+    }
+
+    // `at` is the offset of a segment's leading `/`, or `path.count` when no segment is left.
+    private static func match(_ pat: [[UInt8]], _ pi: Int, _ path: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
+        var pi = pi, at = at
         while pi < pat.count {
             if pat[pi] == doubleStar {
                 if pi + 1 == pat.count { return true }
-                var k = si
-                while k <= path.count {
+                var k = at
+                while true {
                     if match(pat, pi + 1, path, k) { return true }
-                    k += 1
+                    if k >= path.count { return false }
+                    k = segmentEnd(path, k)
                 }
-                return false
             }
-            guard si < path.count, segmentMatch(pat[pi][...], path[si][...]) else { return false }
+            guard at < path.count else { return false }
+            let end = segmentEnd(path, at)
+            guard segmentMatch(pat[pi][...], UnsafeBufferPointer(rebasing: path[(at + 1)..<end])) else { return false }
             pi += 1
-            si += 1
+            at = end
         }
-        return si == path.count
+        return at == path.count
     }
 
-    private static func segmentMatch(_ pat: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
+    private static func segmentMatch(_ pat: ArraySlice<UInt8>, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
         var p = pat.startIndex, i = s.startIndex
         var starP = -1, starI = -1
         while i < s.endIndex {

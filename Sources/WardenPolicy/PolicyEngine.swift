@@ -43,6 +43,7 @@ struct Context {
         self.prepared = prepared
         self.state = state
         self.now = now
+        trace.reserveCapacity(16)
     }
 
     mutating func pass(_ rule: String, _ detail: String) { trace.append(TraceStep(rule, .pass, detail)) }
@@ -158,12 +159,12 @@ struct Context {
         let invoked = InlineCode.basename(name)
         let invokedBytes = Array(invoked.utf8)
         let rules = policy.commands.allow
-        for i in rules.indices {
+        let candidates = prepared.rulesByBasename[invokedBytes] ?? []
+        if candidates.count < rules.count {
+            trace.append(TraceStep(otherNames: rules.count - candidates.count, invoked: invoked))
+        }
+        for i in candidates {
             let rule = rules[i]
-            if prepared.basenames[i] != invokedBytes {
-                trace.append(TraceStep(skipping: rule.index, program: rule.program, .otherName(invoked: invoked)))
-                continue
-            }
             guard let real = prepared.programs[i] else {
                 trace.append(TraceStep(skipping: rule.index, program: rule.program, .notOnHost))
                 continue

@@ -6,8 +6,9 @@ public struct PreparedPolicy: Sendable {
     public let host: any HostView
     /// Canonical path of each `commands.allow` rule's program (nil: not found / not executable).
     let programs: [String?]
-    /// Basename of each rule's program (compared byte for byte with the invoked name).
-    let basenames: [[UInt8]]
+    /// Rule indices by program basename (bytes, compared exactly with the invoked name), in policy order: a decision consults only the
+    /// rules naming the invoked program, so its cost does not grow with the rule count.
+    let rulesByBasename: [[UInt8]: [Int]]
     /// Canonical paths of the programs allowed with any arguments that no deny glob covers, deduplicated and
     /// sorted by bytes (the candidates for the Landlock execute allowlist; trees are applied
     /// per request). Bytes, not `String` equality, which would merge NFC/NFD spellings.
@@ -43,7 +44,9 @@ public struct PreparedPolicy: Sendable {
         self.policy = policy
         self.host = host
         programs = policy.commands.allow.map { PreparedPolicy.resolveProgram($0.program, host: host)?.real }
-        basenames = policy.commands.allow.map { Array(InlineCode.basename($0.program).utf8) }
+        var index: [[UInt8]: [Int]] = [:]
+        for (i, rule) in policy.commands.allow.enumerated() { index[Array(InlineCode.basename(rule.program).utf8), default: []].append(i) }
+        rulesByBasename = index
         // Only rules that allow any arguments feed the execute allowlist: the kernel cannot
         // see argv, so a structured rule's program is executable only as the request's own
         // program (added per decision), never by the tool's children.

@@ -27,8 +27,15 @@ import Testing
     @Test func commandNotInAllowlistIsDenied() {
         let d = Fixtures.decide(["node", "x.js"])
         #expect(Fixtures.codes(d) == ["policy.command.not_allowed"])
-        // Every rule consulted shows up in the trace.
-        #expect(d.trace.filter { $0.rule.hasPrefix("commands.allow[") }.count == 9)
+        // Rules are looked up by the invoked basename; the others are summarized in one
+        // trace step instead of being consulted one by one.
+        #expect(d.trace.filter { $0.rule.hasPrefix("commands.allow[") }.isEmpty)
+        #expect(d.traceText.contains("skip: commands.allow: 9 rules name another program than `node`"))
+        // Rules naming the invoked program are each consulted and traced.
+        let cat = Fixtures.decide(["cat", "x"])
+        #expect(Fixtures.codes(cat) == ["policy.command.not_allowed"])
+        #expect(cat.traceText.contains { $0.hasPrefix("skip: commands.allow[9]: arguments do not match") })
+        #expect(cat.traceText.contains("skip: commands.allow: 8 rules name another program than `cat`"))
         #expect(d.denials[0].message.contains("`node`"))
     }
 
