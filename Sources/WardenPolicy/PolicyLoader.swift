@@ -28,7 +28,10 @@ public enum PolicyLoader {
         let r = YAMLReader(file: file)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // The basic resolver: the reader types every scalar itself (strictly), so Yams's
+            // implicit-tag regexes (compiled through ICU on first use, milliseconds per
+            // process) would only be overhead.
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 throw WardenError.usage("policy.empty", "\(file): the policy document is empty")
             }
             root = node

@@ -1,11 +1,6 @@
 import ArgumentParser
 import Foundation
 import WardenCore
-import WardenEvents
-import WardenLedger
-import WardenRuntime
-import WardenSandbox
-import WardenTrust
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,42 +24,8 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: "Arguments for the tool, after --.") var arguments: [String] = []
 
     func run() async throws {
-        let ref = try ToolReference.parse(tool)
-        let token = try approval.map { (a: String) throws(WardenError) -> String in
-            guard a.hasPrefix("@") else { return a }
-            return try readJWS(String(a.dropFirst()))
-        }
-        let (home, db) = try global.openDatabase()
-        let homeConfig = try HomeConfig.load(home: home)
-        let config = try LedgerConfig(config: homeConfig)
-        let eventsConfig = try EventsConfig(config: homeConfig, homeRoot: home.root)
-        let ledger = try await NodeLedger.open(home: home, db: db, recordOpening: false)
-        let failures = LedgerFailureRecorder(ledger: ledger)
-        let emitter = try EventEmitter(config: eventsConfig, onFailure: failures.handler)
-        let runner = Runner(home: home, db: db, ledger: ledger, node: config.node, emitter: emitter,
-                            output: json ? nil : FileDescriptorOutput(), actor: Actor.current)
-        let request = RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
-                                 approvalToken: token, stdin: stdin ? .inherit(fd: 0) : .null,
-                                 captureLimit: json ? 1 << 20 : 4096)
-        let outcome = await runner.run(request)
-        // Sinks drain (bounded), their failures become ledger records, then the ledger closes.
-        emitter.close()
-        failures.flush()
-        ledger.close()
-        if json {
-            Terminal.json(RunReport.json(outcome))
-        } else {
-            RunReport.printSummary(outcome)
-            if events, let e = outcome.event { Terminal.json(e) }
-        }
-        throw ExitCode(outcome.status)
-    }
-}
-
-/// Who is asking, as recorded in the ledger.
-enum Actor {
-    static var current: String {
-        let env = ProcessInfo.processInfo.environment
-        return env["WARDEN_ACTOR"] ?? env["USER"] ?? "uid:\(getuid())"
+        let options = RunOptions(home: global.home, tool: tool, tenant: tenant, policy: policy, session: session,
+                                 approval: approval, stdin: stdin, events: events, json: json, arguments: arguments)
+        throw ExitCode(try await options.execute())
     }
 }

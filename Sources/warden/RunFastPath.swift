@@ -1,0 +1,79 @@
+import Foundation
+import WardenCore
+
+/// `warden run` without ArgumentParser, for the same reason as `ExecFastPath`: its
+/// reflection costs milliseconds per start, a large share of a whole confined run. Accepts
+/// exactly the documented forms (`--flag VALUE`, `--flag=VALUE`, flags, one TOOL operand,
+/// tool arguments after `--`); anything else (help, unknown or repeated options, a missing
+/// TOOL) returns nil and ArgumentParser handles it with its usual messages.
+enum RunFastPath {
+    /// Runs `warden run` and exits when `arguments` (without the program name) is a plain run call.
+    static func runIfApplicable(_ arguments: [String]) async {
+        guard arguments.first == "run", let options = parse(arguments.dropFirst()) else { return }
+        do {
+            Foundation.exit(try await options.execute())
+        } catch {
+            Terminal.error(error)
+            Foundation.exit(error.exitCode)
+        }
+    }
+
+    static func parse(_ args: ArraySlice<String>) -> RunOptions? {
+        var o = RunOptions()
+        var tool: String?
+        var seen = Set<String>()
+        var i = args.startIndex
+        while i < args.endIndex {
+            let arg = args[i]
+            if arg == "--" {
+                o.arguments = Array(args[(i + 1)...])
+                break
+            }
+            guard arg.hasPrefix("--") else {
+                // The one operand; a second one, or anything like `-h`, goes to ArgumentParser.
+                guard tool == nil, !arg.hasPrefix("-") else { return nil }
+                tool = arg
+                i += 1
+                continue
+            }
+            var name = String(arg.dropFirst(2))
+            var inline: String?
+            if let eq = name.firstIndex(of: "=") {
+                inline = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            // ArgumentParser keeps the last of a repeated option; refusing here keeps one reading.
+            guard seen.insert(name).inserted else { return nil }
+            switch name {
+            case "stdin", "events", "json":
+                guard inline == nil else { return nil }
+                switch name {
+                case "stdin": o.stdin = true
+                case "events": o.events = true
+                default: o.json = true
+                }
+            case "home", "tenant", "policy", "session", "approval":
+                let v: String
+                if let inline { v = inline } else {
+                    i += 1
+                    guard i < args.endIndex else { return nil }
+                    v = args[i]
+                }
+                guard !v.hasPrefix("-") else { return nil }
+                switch name {
+                case "home": o.home = v
+                case "tenant": o.tenant = v
+                case "policy": o.policy = v
+                case "session": o.session = v
+                default: o.approval = v
+                }
+            default:
+                return nil
+            }
+            i += 1
+        }
+        guard let tool else { return nil }
+        o.tool = tool
+        return o
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import WardenCore
+import WardenEvents
+import WardenLedger
+import WardenRuntime
+import WardenSandbox
+import WardenTrust
+
+/// `warden run`'s options as plain values, shared by the ArgumentParser command and the
+/// fast path (`RunFastPath`), so both run exactly the same code.
+struct RunOptions: Equatable {
+    var home: String?
+    var tool = ""
+    var tenant = "default"
+    var policy: String?
+    var session: String?
+    var approval: String?
+    var stdin = false
+    var events = false
+    var json = false
+    var arguments: [String] = []
+
+    /// Runs the pipeline and prints the outcome; returns the exit status.
+    func execute() async throws(WardenError) -> Int32 {
+        let ref = try ToolReference.parse(tool)
+        let token = try approval.map { (a: String) throws(WardenError) -> String in
+            guard a.hasPrefix("@") else { return a }
+            return try readJWS(String(a.dropFirst()))
+        }
+        let (home, db) = try GlobalOptions.openDatabase(home)
+        let homeConfig = try HomeConfig.load(home: home)
+        let config = try LedgerConfig(config: homeConfig)
+        let eventsConfig = try EventsConfig(config: homeConfig, homeRoot: home.root)
+        let ledger = try await NodeLedger.open(home: home, db: db, recordOpening: false)
+        let failures = LedgerFailureRecorder(ledger: ledger)
+        let emitter = try EventEmitter(config: eventsConfig, onFailure: failures.handler)
+        let runner = Runner(home: home, db: db, ledger: ledger, node: config.node, emitter: emitter,
+                            output: json ? nil : FileDescriptorOutput(), actor: Actor.current)
+        let request = RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
+                                 approvalToken: token, stdin: stdin ? .inherit(fd: 0) : .null,
+                                 captureLimit: json ? 1 << 20 : 4096)
+        let outcome = await runner.run(request)
+        // Sinks drain (bounded), their failures become ledger records, then the ledger closes.
+        emitter.close()
+        failures.flush()
+        ledger.close()
+        if json {
+            Terminal.json(RunReport.json(outcome))
+        } else {
+            RunReport.printSummary(outcome)
+            if events, let e = outcome.event { Terminal.json(e) }
+        }
+        return outcome.status
+    }
+}
+
+/// Who is asking, as recorded in the ledger.
+enum Actor {
+    static var current: String {
+        let env = ProcessInfo.processInfo.environment
+        return env["WARDEN_ACTOR"] ?? env["USER"] ?? "uid:\(getuid())"
+    }
+}
