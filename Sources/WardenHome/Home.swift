@@ -14,6 +14,8 @@ public struct Home: Sendable {
     public var artifactsDirectory: String { root + "/artifacts/sha256" }
     public var policiesDirectory: String { root + "/policies" }
     public var databasePath: String { root + "/warden.db" }
+    /// Rebuildable caches (deny-glob directory listings); safe to delete.
+    public var cacheDirectory: String { root + "/cache" }
 
     /// Chooses the home path: the explicit flag, else `$WARDEN_HOME`, else `~/.warden`.
     public static func resolvePath(explicit: String?, environment: [String: String]) -> String {

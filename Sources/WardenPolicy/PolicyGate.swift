@@ -8,10 +8,14 @@ import WardenTrust
 public struct PolicyGate: Sendable {
     public let store: PolicyStore
     public let trust: TrustStore
+    /// Where deny-glob walks keep their directory listings between runs (nil: walk every
+    /// tree in full each time). See `DenyGlobMasker`.
+    public let maskCacheDirectory: String?
 
-    public init(store: PolicyStore, trust: TrustStore) {
+    public init(store: PolicyStore, trust: TrustStore, maskCacheDirectory: String? = nil) {
         self.store = store
         self.trust = trust
+        self.maskCacheDirectory = maskCacheDirectory
     }
 
     /// What `authorize` concluded.
@@ -49,7 +53,8 @@ public struct PolicyGate: Sendable {
             return .approvalRequired(decision, need)
         case .allow(var confinement):
             // Mask before reserving: if the walk fails (closed), nothing is spent or consumed.
-            confinement.maskedPaths = try DenyGlobMasker.expand(confinement.denyGlobs, under: confinement.readonly + confinement.writable)
+            confinement.maskedPaths = try DenyGlobMasker.expand(confinement.denyGlobs, under: confinement.readonly + confinement.writable,
+                                                                cacheDirectory: maskCacheDirectory)
             let reservation = try store.admit(decision, request: request, policy: p, approval: approval, now: now)
             return .allowed(decision, confinement, reservation)
         }

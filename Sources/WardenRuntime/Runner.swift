@@ -31,7 +31,7 @@ public final class Runner: @unchecked Sendable {
         trust = TrustStore(home: home, db: db)
         armory = Armory(trust: trust)
         authorizations = Authorizations(trust: trust)
-        gate = PolicyGate(store: PolicyStore(db: db), trust: trust)
+        gate = PolicyGate(store: PolicyStore(db: db), trust: trust, maskCacheDirectory: home.cacheDirectory)
         self.ledger = ledger
         self.node = node
         self.emitter = emitter

@@ -86,14 +86,20 @@ measure("allow on the live filesystem (realpath/stat syscalls)", iterations: 10_
     PolicyEngine.decide(liveReq, livePrepared, DecisionState(), now: now).isAllowed
 }
 
-// `warden-bench-policy mask DIR...`: time DenyGlobMasker over real trees (one walk each run).
+// `warden-bench-policy mask DIR...`: time DenyGlobMasker over real trees: a full walk (no
+// cache), then with the listing cache: cold (empty cache), then warm (unchanged trees).
 if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "mask" {
     let dirs = Array(CommandLine.arguments.dropFirst(2))
     let globs = try! ["**/.ssh/**", "**/.env", "**/.aws/**"].map { try PathGlob($0) }
-    for run in 1...3 {
+    let cache = NSTemporaryDirectory() + "warden-bench-mask-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: cache) }
+    func timed(_ label: String, _ cacheDir: String?) {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let found = try! DenyGlobMasker.expand(globs, under: dirs)
+        let found = try! DenyGlobMasker.expand(globs, under: dirs, cacheDirectory: cacheDir)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-        print(String(format: "mask run %d: %d matches under %@ in %.1f ms", run, found.count, dirs.joined(separator: " ") as NSString, ms))
+        print(String(format: "mask %-22@ %d matches under %@ in %.1f ms", label as NSString, found.count, dirs.joined(separator: " ") as NSString, ms))
     }
+    for run in 1...2 { timed("full walk \(run)", nil) }
+    timed("cached: cold", cache)
+    for run in 1...5 { timed("cached: warm \(run)", cache) }
 }
