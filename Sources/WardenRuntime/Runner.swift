@@ -9,8 +9,11 @@ import WardenTrust
 
 /// The pipeline behind `warden run`: Admit → Decide → Confine → Record → Emit.
 ///
-/// Every stage's outcome is appended to the ledger before the next stage starts, and a stage
-/// whose record cannot be written stops the run (fail closed: nothing runs unrecorded).
+/// Every stage's outcome goes to the ledger, and the records of a run are durable before
+/// anything leaves Warden: admission, decision and approval are committed together with
+/// `execution.started` in one group commit before the sandbox starts, and the outcome in a
+/// second one before `run` returns. A record that cannot be written stops the run (fail
+/// closed: nothing runs unrecorded); a refused request commits its records before returning.
 public final class Runner: @unchecked Sendable {
     public let home: Home
     public let trust: TrustStore
@@ -46,6 +49,8 @@ public final class Runner: @unchecked Sendable {
         var clock = StageClock()
         var outcome = RunOutcome(executionID: UUID().uuidString.lowercased(), verdict: .rejected, status: WardenExit.denied,
                                  error: nil, decision: nil, approval: nil, report: nil, auditSeqs: [], event: nil, stageMillis: [])
+        // Records staged by the stages, committed together at each flush.
+        var log: [LedgerEntry] = []
         do throws(WardenError) {
             // ── Admit ──────────────────────────────────────────────────────────────
             let admitted: Admitted
@@ -55,8 +60,9 @@ public final class Runner: @unchecked Sendable {
                 outcome.error = error
                 outcome.status = error.exitCode
                 clock.lap("admit")
-                try await record(&outcome, .toolRejected, request, subject: request.tool.description, decision: "deny",
-                                 details: ["code": .string(error.code), "reason": .string(error.message)])
+                stage(&log, .toolRejected, request, outcome, subject: request.tool.description, decision: "deny",
+                      details: ["code": .string(error.code), "reason": .string(error.message)])
+                try await flush(&log, &outcome)
                 clock.lap("record")
                 emit(&outcome, request, manifest: nil, jws: nil, decision: "deny", reasons: [error.description])
                 clock.lap("emit")
@@ -65,8 +71,8 @@ public final class Runner: @unchecked Sendable {
             }
             let m = admitted.manifest
             defer { admitted.staged.remove() }
-            try await record(&outcome, .toolVerified, request, subject: m.reference, decision: "allow",
-                             details: ["digest": .string(m.digest.description), "publisher": .string(m.issuer),
+            stage(&log, .toolVerified, request, outcome, subject: m.reference, decision: "allow",
+                  details: ["digest": .string(m.digest.description), "publisher": .string(m.issuer),
                                        "authorizers": .array(admitted.authorizers.map { .string($0) })])
             clock.lap("admit")
 
@@ -81,8 +87,9 @@ public final class Runner: @unchecked Sendable {
                 outcome.error = error
                 outcome.status = error.exitCode
                 outcome.verdict = .denied
-                try await record(&outcome, .decision, request, subject: m.reference, decision: "deny",
-                                 details: ["code": .string(error.code), "reason": .string(error.message)])
+                stage(&log, .decision, request, outcome, subject: m.reference, decision: "deny",
+                      details: ["code": .string(error.code), "reason": .string(error.message)])
+                try await flush(&log, &outcome)
                 clock.lap("decide")
                 emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: [error.description])
                 clock.lap("emit")
@@ -94,9 +101,10 @@ public final class Runner: @unchecked Sendable {
                 outcome.decision = decision
                 outcome.verdict = .denied
                 let reasons = decision.denials.map(\.description)
-                try await record(&outcome, .decision, request, subject: m.reference, decision: "deny",
-                                 details: ["policy": .string(policyName), "reasons": .array(reasons.map { .string($0) }),
-                                           "trace": .array(decision.traceText.map { .string($0) })])
+                stage(&log, .decision, request, outcome, subject: m.reference, decision: "deny",
+                      details: ["policy": .string(policyName), "reasons": .array(reasons.map { .string($0) }),
+                                "trace": .array(decision.traceText.map { .string($0) })])
+                try await flush(&log, &outcome)
                 clock.lap("decide")
                 emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: reasons)
                 clock.lap("emit")
@@ -106,9 +114,10 @@ public final class Runner: @unchecked Sendable {
                 outcome.decision = decision
                 outcome.approval = need
                 outcome.verdict = .approvalRequired
-                try await record(&outcome, .approvalRequested, request, subject: m.reference, decision: "approval_required",
-                                 details: ["policy": .string(policyName), "operation": .string(need.operation),
-                                           "request_id": .string(need.requestID)])
+                stage(&log, .approvalRequested, request, outcome, subject: m.reference, decision: "approval_required",
+                      details: ["policy": .string(policyName), "operation": .string(need.operation),
+                                "request_id": .string(need.requestID)])
+                try await flush(&log, &outcome)
                 clock.lap("decide")
                 emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "approval_required",
                      reasons: ["approval required for \(need.operation): warden approve \(need.requestID) --key APPROVER"])
@@ -117,14 +126,14 @@ public final class Runner: @unchecked Sendable {
                 return outcome
             case .allowed(let decision, let confinement, let reservation):
                 outcome.decision = decision
-                try await record(&outcome, .decision, request, subject: m.reference, decision: "allow",
-                                 details: ["policy": .string(policyName), "operations": .array(decision.operations.map { .string($0.rawValue) }),
+                stage(&log, .decision, request, outcome, subject: m.reference, decision: "allow",
+                      details: ["policy": .string(policyName), "operations": .array(decision.operations.map { .string($0.rawValue) }),
                                            "executables": .array(confinement.executables.map { .string($0) })])
                 if let token = request.approvalToken {
                     // The gate verified the token; its fields name who approved what, for the record.
                     let parsed = try? JWS.parse(token)
-                    try await record(&outcome, .approvalConsumed, request, subject: m.reference, decision: "allow",
-                                     details: ["operations": .array(decision.operations.map { .string($0.rawValue) }),
+                    stage(&log, .approvalConsumed, request, outcome, subject: m.reference, decision: "allow",
+                          details: ["operations": .array(decision.operations.map { .string($0.rawValue) }),
                                                "count": .int(Int64(decision.operations.count)),
                                                "approver": .string(parsed?.kid ?? ""),
                                                "request_id": parsed?.payload["rid"] ?? .null,
@@ -140,13 +149,15 @@ public final class Runner: @unchecked Sendable {
                     spec = try SpecBuilder.spec(confinement, tool: .init(blobPath: admitted.staged.path, sandboxPath: m.sandboxPath),
                                                 environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
                                                 stdin: request.stdin)
-                    try await record(&outcome, .executionStarted, request, subject: m.reference, decision: "allow",
-                                     details: ["execution_id": .string(outcome.executionID), "digest": .string(m.digest.description),
+                    stage(&log, .executionStarted, request, outcome, subject: m.reference, decision: "allow",
+                          details: ["execution_id": .string(outcome.executionID), "digest": .string(m.digest.description),
                                                "argv": .array(confinement.argv.map { .string($0) }),
                                                "limits": .object(["wall_seconds": .int(confinement.limits.wallSeconds),
                                                                   "cpu_seconds": .int(confinement.limits.cpuSeconds),
                                                                   "memory_mb": .int(confinement.limits.memoryMB),
                                                                   "pids": .int(confinement.limits.pids)])])
+                    // Admission, decision, approval and start: durable, in one commit, before the tool runs.
+                    try await flush(&log, &outcome)
                     clock.lap("record")
                     report = try Sandbox.run(spec, output: output, captureLimit: request.captureLimit)
                 } catch {
@@ -155,9 +166,10 @@ public final class Runner: @unchecked Sendable {
                     outcome.error = error
                     outcome.status = error.exitCode
                     outcome.verdict = .confinementFailed
-                    try await record(&outcome, .executionFinished, request, subject: m.reference, decision: "deny",
-                                     details: ["execution_id": .string(outcome.executionID), "code": .string(error.code),
-                                               "reason": .string(error.message)])
+                    stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "deny",
+                          details: ["execution_id": .string(outcome.executionID), "code": .string(error.code),
+                                    "reason": .string(error.message)])
+                    try await flush(&log, &outcome)
                     clock.lap("confine")
                     emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: [error.description])
                     clock.lap("emit")
@@ -169,8 +181,9 @@ public final class Runner: @unchecked Sendable {
                 outcome.status = report.status
                 outcome.verdict = .ran
                 try gate.complete(reservation, cpuSeconds: Double(report.cpuMillis) / 1000)
-                try await record(&outcome, .executionFinished, request, subject: m.reference, decision: "allow",
-                                 details: ["execution_id": .string(outcome.executionID), "report": report.jsonValue])
+                stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "allow",
+                      details: ["execution_id": .string(outcome.executionID), "report": report.jsonValue])
+                try await flush(&log, &outcome)
                 clock.lap("record")
                 emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "allow", reasons: [], report: report)
                 clock.lap("emit")
@@ -268,13 +281,21 @@ public final class Runner: @unchecked Sendable {
 
     // MARK: Record and Emit
 
-    private func record(_ outcome: inout RunOutcome, _ event: LedgerEvent, _ request: RunRequest, subject: String,
-                        decision: String, details: [String: JSONValue]) async throws(WardenError) {
+    /// Adds a record to the run's pending log (written by the next `flush`).
+    private func stage(_ log: inout [LedgerEntry], _ event: LedgerEvent, _ request: RunRequest, _ outcome: RunOutcome,
+                       subject: String, decision: String, details: [String: JSONValue]) {
         var d = details
         d["execution_id"] = .string(outcome.executionID)
-        let appended = try await ledger.append(event: event, tenant: request.tenant, actor: actor, subject: subject,
-                                               decision: decision, details: .object(d))
-        outcome.auditSeqs.append(appended.seq)
+        log.append(LedgerEntry(event: event, tenant: request.tenant, actor: actor, subject: subject, decision: decision, details: .object(d)))
+    }
+
+    /// Makes the pending records durable, in order, in one ledger commit.
+    private func flush(_ log: inout [LedgerEntry], _ outcome: inout RunOutcome) async throws(WardenError) {
+        let entries = log
+        log = []
+        for entry in entries {
+            outcome.auditSeqs.append(try await ledger.append(entry).seq)
+        }
     }
 
     /// The digest a rejected request named, if it named one.
