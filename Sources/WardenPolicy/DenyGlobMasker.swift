@@ -28,8 +28,13 @@ public enum DenyGlobMasker {
         guard !globs.isEmpty else { return ([], 0) }
         let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         var ctx = Walk(globs: [], found: [], visited: 0, limit: limit, relisted: 0, now: now)
-        for root in roots {
-            guard let r = NormalizedPath(root) else { continue }
+        // A tree inside another tree is covered by the outer walk (the globs relevant under
+        // it are a subset of those relevant under the outer tree): walk each place once.
+        let normalized = roots.compactMap { NormalizedPath($0) }
+        let outermost = normalized.enumerated().filter { (i, r) in
+            !normalized.enumerated().contains { (j, o) in j != i && r.isWithin(o) && (r != o || j < i) }
+        }.map(\.element)
+        for r in outermost {
             ctx.globs = globs.filter { $0.mayMatchUnder(r) }
             if ctx.globs.isEmpty { continue }
             if ctx.globs.contains(where: { $0.matches(r) }) {

@@ -99,6 +99,18 @@ import WardenHome
         #expect(try DenyGlobMasker.expand(globs, under: [ws]) == fifth.paths)
     }
 
+    @Test func nestedTreesAreWalkedOnce() throws {
+        let (root, _) = try tree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let ws = root + "/ws"
+        let once = try DenyGlobMasker.expandCounting(globs, under: [ws], cacheDirectory: nil, now: 0)
+        let nested = try DenyGlobMasker.expandCounting(globs, under: [ws + "/a", ws, ws + "/a/b", ws], cacheDirectory: nil, now: 0)
+        #expect(nested.paths == once.paths && nested.relisted == once.relisted)
+        // Sibling trees are each walked.
+        let siblings = try DenyGlobMasker.expandCounting(globs, under: [ws + "/a", ws + "/d"], cacheDirectory: nil, now: 0)
+        #expect(siblings.paths == [ws + "/a/b/.env", ws + "/d/.ssh"])
+    }
+
     @Test func recentlyChangedDirectoriesAreNeverTrusted() throws {
         let (root, cache) = try tree()
         defer { try? FileManager.default.removeItem(atPath: root) }
