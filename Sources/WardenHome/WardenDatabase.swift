@@ -22,6 +22,10 @@ public final class WardenDatabase: Sendable {
             let fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
             if fd >= 0 { close(fd) }
             pool = try DatabasePool(path: path, configuration: config)
+            // GRDB switches a pool's writer to `synchronous = NORMAL` when it enables WAL,
+            // after `prepareDatabase` ran: without this a commit survives a killed process
+            // but not a power loss, and "durable" would not mean fsynced.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try WardenMigrations.migrator.migrate(pool)
         } catch {
             throw .usage("db.open_failed", "\(path): cannot open database: \(error)")

@@ -31,7 +31,9 @@ public struct PolicyGate: Sendable {
 
     /// Decides `request` and, when allowed, reserves budget and consumes the approval.
     /// Token problems and lost budget races throw `WardenError` (denied, exit 126).
-    public func authorize(_ request: ExecutionRequest, policy: PreparedPolicy, approvalToken: String?, now: Date) throws(WardenError) -> Outcome {
+    /// `durability` applies to the reservation (and approval consumption) of an allowed run.
+    public func authorize(_ request: ExecutionRequest, policy: PreparedPolicy, approvalToken: String?, now: Date,
+                          durability: PolicyStore.Durability = .synced) throws(WardenError) -> Outcome {
         let p = policy.policy
         var state = try store.state(tenant: request.tenant, session: request.sessionID, policyName: p.name)
         var decision = PolicyEngine.decide(request, policy, state, now: now)
@@ -55,13 +57,13 @@ public struct PolicyGate: Sendable {
             // Mask before reserving: if the walk fails (closed), nothing is spent or consumed.
             confinement.maskedPaths = try DenyGlobMasker.expand(confinement.denyGlobs, under: confinement.readonly + confinement.writable,
                                                                 cacheDirectory: maskCacheDirectory)
-            let reservation = try store.admit(decision, request: request, policy: p, approval: approval, now: now)
+            let reservation = try store.admit(decision, request: request, policy: p, approval: approval, now: now, durability: durability)
             return .allowed(decision, confinement, reservation)
         }
     }
 
     /// Charges the measured CPU time of a finished run (rounded up to whole seconds).
-    public func complete(_ reservation: PolicyStore.Reservation, cpuSeconds: Double) throws(WardenError) {
-        try store.charge(reservation, cpuSeconds: cpuSeconds)
+    public func complete(_ reservation: PolicyStore.Reservation, cpuSeconds: Double, durability: PolicyStore.Durability = .synced) throws(WardenError) {
+        try store.charge(reservation, cpuSeconds: cpuSeconds, durability: durability)
     }
 }

@@ -34,14 +34,34 @@ public final class PolicyStore: Sendable {
         public let createdAt: Date
     }
 
-    func immediate<T>(_ body: @escaping (Database) throws -> T) throws(WardenError) -> T {
+    /// When a write reaches the disk.
+    public enum Durability: Sendable {
+        /// fsynced before the call returns (the database's `synchronous = FULL`).
+        case synced
+        /// Committed — it survives this process being killed — but fsynced only by the next
+        /// synced commit to this database (WAL: one fsync persists every earlier frame). For
+        /// callers whose next step is such a commit, as `warden run`'s ledger commits are,
+        /// before anything runs and before it returns.
+        case deferred
+    }
+
+    func immediate<T>(_ durability: Durability = .synced, _ body: @escaping (Database) throws -> T) throws(WardenError) -> T {
         do {
             return try db.pool.writeWithoutTransaction { db in
+                if durability == .deferred { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
                 var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
+                do {
+                    try db.inTransaction(.immediate) {
+                        result = try body(db)
+                        return .commit
+                    }
+                } catch {
+                    if durability == .deferred { try db.execute(sql: "PRAGMA synchronous = FULL") }
+                    throw error
                 }
+                // Every other write on this connection (the ledger's) must stay fully synced:
+                // if this cannot be restored the caller fails rather than continue.
+                if durability == .deferred { try db.execute(sql: "PRAGMA synchronous = FULL") }
                 guard let result else { throw WardenError.usage("db.internal", "transaction produced no result") }
                 return result
             }
@@ -77,7 +97,8 @@ public final class PolicyStore: Sendable {
     /// consumes the approval's nonce (exactly once; a replay is `approval.replayed`), and
     /// adds the run's labels to the session. Throws `denied` when any of it fails, in which
     /// case nothing is written.
-    public func admit(_ decision: Decision, request: ExecutionRequest, policy: Policy, approval: VerifiedApproval?, now: Date) throws(WardenError) -> Reservation {
+    public func admit(_ decision: Decision, request: ExecutionRequest, policy: Policy, approval: VerifiedApproval?, now: Date,
+                      durability: Durability = .synced) throws(WardenError) -> Reservation {
         guard case .allow(let confinement) = decision.verdict else {
             throw .denied("policy.not_allowed", "cannot admit a request the policy did not allow")
         }
@@ -88,7 +109,7 @@ public final class PolicyStore: Sendable {
         let budget = policy.budget
         let labels = decision.runLabels
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
-        return try immediate { db in
+        return try immediate(durability) { db in
             let row = try Row.fetchOne(db, sql: "SELECT executions_used, cpu_seconds_used FROM policy_budget WHERE tenant = ? AND policy = ?",
                                        arguments: [tenant, name])
             let used: Int64 = row?[0] ?? 0
@@ -128,10 +149,10 @@ public final class PolicyStore: Sendable {
 
     /// Closes a reservation: replaces the reserved CPU-seconds with the measured usage
     /// (rounded up). The execution stays counted. Charging twice is an error.
-    public func charge(_ reservation: Reservation, cpuSeconds used: Double) throws(WardenError) {
+    public func charge(_ reservation: Reservation, cpuSeconds used: Double, durability: Durability = .synced) throws(WardenError) {
         guard used.isFinite, used >= 0, used < 1e12 else { throw .usage("policy.charge_invalid", "CPU usage \(used) is not a valid measurement") }
         let actual = Int64(used.rounded(.up))
-        try immediate { db in
+        try immediate(durability) { db in
             guard let reserved = try Int64.fetchOne(db, sql: "SELECT cpu_seconds FROM policy_reservation WHERE id = ?", arguments: [reservation.id]) else {
                 throw WardenError.usage("policy.reservation_unknown", "reservation \(reservation.id) is unknown or already charged")
             }

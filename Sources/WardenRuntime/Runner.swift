@@ -82,7 +82,10 @@ public final class Runner: @unchecked Sendable {
             do throws(WardenError) {
                 let (prepared, execRequest) = try decideInputs(request, admitted)
                 policyName = prepared.policy.name
-                gateOutcome = try gate.authorize(execRequest, policy: prepared, approvalToken: request.approvalToken, now: now)
+                // Deferred sync: the next ledger commit (synced, on the same database) persists the
+                // reservation and approval consumption before the tool starts.
+                gateOutcome = try gate.authorize(execRequest, policy: prepared, approvalToken: request.approvalToken, now: now,
+                                                 durability: .deferred)
             } catch {
                 outcome.error = error
                 outcome.status = error.exitCode
@@ -162,7 +165,7 @@ public final class Runner: @unchecked Sendable {
                     report = try Sandbox.run(spec, output: output, captureLimit: request.captureLimit)
                 } catch {
                     // Nothing ran (or could not be confined): charge nothing beyond the reservation.
-                    try? gate.complete(reservation, cpuSeconds: 0)
+                    try? gate.complete(reservation, cpuSeconds: 0, durability: .deferred)
                     outcome.error = error
                     outcome.status = error.exitCode
                     outcome.verdict = .confinementFailed
@@ -180,7 +183,7 @@ public final class Runner: @unchecked Sendable {
                 outcome.report = report
                 outcome.status = report.status
                 outcome.verdict = .ran
-                try gate.complete(reservation, cpuSeconds: Double(report.cpuMillis) / 1000)
+                try gate.complete(reservation, cpuSeconds: Double(report.cpuMillis) / 1000, durability: .deferred)
                 stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "allow",
                       details: ["execution_id": .string(outcome.executionID), "report": report.jsonValue])
                 try await flush(&log, &outcome)

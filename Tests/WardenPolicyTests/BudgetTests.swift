@@ -39,6 +39,26 @@ import WardenPolicy
         #expect(throws: WardenError.self) { try f.gate.complete(r, cpuSeconds: 1) }  // charged once only
     }
 
+    /// `warden run` reserves and charges with deferred sync (its next ledger commit is
+    /// synced); the database connection must be back to fully synced commits afterwards,
+    /// whether the transaction committed or failed, or the ledger's commits would lose it.
+    @Test func deferredSyncWritesRestoreFullSync() throws {
+        let f = try HomeFixture()
+        func synchronous() throws -> Int? { try f.db.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } }
+        #expect(try synchronous() == 2)  // FULL (GRDB would leave a WAL pool at NORMAL)
+        let p = try f.policy(executions: 1)
+        let allowed = try f.gate.authorize(f.request(), policy: f.prepared(p), approvalToken: nil, now: Date(), durability: .deferred)
+        guard case .allowed(_, _, let r) = allowed else { Issue.record("expected allowed"); return }
+        #expect(try synchronous() == 2)
+        try f.gate.complete(r, cpuSeconds: 0.2, durability: .deferred)
+        #expect(try synchronous() == 2)
+        // The deferred writes are committed: another connection sees them.
+        #expect(try PolicyStore(db: try WardenDatabase(home: f.home)).state(tenant: "acme", session: "default", policyName: "gated").executionsUsed == 1)
+        // A failing deferred transaction (charged twice) restores it too.
+        #expect(throws: WardenError.self) { try f.gate.complete(r, cpuSeconds: 1, durability: .deferred) }
+        #expect(try synchronous() == 2)
+    }
+
     @Test func invalidChargesAreRefused() throws {
         let f = try HomeFixture()
         guard case .allowed(_, _, let r) = try outcome(f, try f.policy()) else { Issue.record("expected allowed"); return }
