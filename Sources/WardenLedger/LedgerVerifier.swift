@@ -70,24 +70,59 @@ public final class LedgerVerifier {
         self.origin = origin
         pendingCheckpoints = parsed.sorted { $0.0 < $1.0 }.map { (size: $0.0, root: $0.1, label: $0.2) }
         if chainFailure == nil { matchCheckpoints() }
+        stopped = chainFailure != nil
     }
 
     /// True while feeding more records is useful.
-    public var wantsMore: Bool { chainFailure == nil }
+    /// (As of the last finished chunk: a failure in the chunk being checked in the background
+    /// shows up one chunk later.)
+    public var wantsMore: Bool { !stopped }
 
     /// Records waiting for the next parallel chunk.
     private var pending: [(bytes: [UInt8], storedHash: [UInt8]?)] = []
-    private let chunkSize = 16384
+    /// Records per parallel chunk (tests use small chunks to cross chunk boundaries).
+    var chunkSize = 16384
     private let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Feeds the next record's canonical bytes (and the hash the store claims, if any).
     /// Records are checked in chunks; returns false once a failure has been found.
     @discardableResult
     public func feed(_ bytes: [UInt8], storedHash: [UInt8]? = nil) -> Bool {
-        guard chainFailure == nil else { return false }
+        guard !stopped else { return false }
         pending.append((bytes, storedHash))
-        if pending.count >= chunkSize { processChunk() }
-        return chainFailure == nil
+        if pending.count >= chunkSize { dispatchChunk() }
+        return !stopped
+    }
+
+    /// The previous chunk's chain work, running on another thread while the caller reads
+    /// the next chunk. Only that work touches the chain state (expected seq, prev, frontier,
+    /// checkpoints, `batch`, `chainFailure`) until it is joined; the caller's thread only
+    /// touches `pending` and `stopped`.
+    private var inFlight: DispatchGroup?
+    /// A failure was seen at the last join: stop reading.
+    private var stopped = false
+
+    private func joinChainWork() {
+        inFlight?.wait()
+        inFlight = nil
+        stopped = chainFailure != nil
+    }
+
+    /// Hands a full chunk over: joins the previous chunk's chain work, verifies its
+    /// signatures (alone on the machine's cores, so the phases are timed separately), then
+    /// starts this chunk's chain work in the background and returns to the reader. Reading
+    /// overlaps only with chain work, never with signature verification.
+    private func dispatchChunk() {
+        let items = pending
+        pending = []
+        pending.reserveCapacity(chunkSize)
+        joinChainWork()
+        flushSignatures()
+        guard !stopped, !items.isEmpty else { return }
+        let group = DispatchGroup()
+        let me = UncheckedSendableRef(self)
+        DispatchQueue.global().async(group: group) { me.value.processChunk(items) }
+        inFlight = group
     }
 
     /// One record after the order-independent work (parse, canonical check, hash).
@@ -119,9 +154,7 @@ public final class LedgerVerifier {
 
     /// Parses and hashes the pending chunk on all cores, then walks it in order for the
     /// sequential checks (seq, prev, kid, stored hash, Merkle, checkpoints).
-    private func processChunk() {
-        let items = pending
-        pending.removeAll(keepingCapacity: true)
+    private func processChunk(_ items: [(bytes: [UInt8], storedHash: [UInt8]?)]) {
         guard !items.isEmpty, chainFailure == nil else { return }
         var prepared = [Prepared](repeating: .bad(.denied("", "")), count: items.count)
         let per = (items.count + threads - 1) / threads
@@ -136,7 +169,6 @@ public final class LedgerVerifier {
         for (i, p) in prepared.enumerated() {
             if !check(p, storedHash: items[i].storedHash) { break }
         }
-        flushSignatures()
     }
 
     private func check(_ p: Prepared, storedHash: [UInt8]?) -> Bool {
@@ -241,7 +273,8 @@ public final class LedgerVerifier {
 
     /// Finishes: checks remaining checkpoints and signatures, and returns the report.
     public func finish() -> VerificationReport {
-        processChunk()
+        dispatchChunk()
+        joinChainWork()
         flushSignatures()
         if chainFailure == nil, let next = pendingCheckpoints.first {
             chainFailure = VerificationFailure(seq: expected, code: "ledger.truncated",
@@ -259,6 +292,13 @@ public final class LedgerVerifier {
         r.chainSeconds = Double(total - min(total, signatureNanos)) / 1e9
         return r
     }
+}
+
+/// Hands the verifier to its background chain work; `dispatchChunk`/`joinChainWork` keep
+/// the two threads from touching the same state at the same time.
+private struct UncheckedSendableRef<T: AnyObject>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Lets `concurrentPerform` workers write disjoint slots of one buffer.
