@@ -14,24 +14,22 @@ struct BatchBuilder {
         var checkpoint: StoredCheckpoint?
     }
 
-    func build(entries: [LedgerEntry], on state: LedgerState, now: Int64, forceCheckpoint: Bool) throws(WardenError) -> (LedgerWrite, Output) {
+    func build(entries: [EncodedEntry], on state: LedgerState, now: Int64, forceCheckpoint: Bool) throws(WardenError) -> (LedgerWrite, Output) {
         var s = state
         if s.size == s.checkpointSize && !entries.isEmpty { s.pendingSinceMillis = now }
         var rows: [StoredRecord] = []
         rows.reserveCapacity(entries.count)
         var appended: [AppendedRecord] = []
         appended.reserveCapacity(entries.count)
+        var prevJSON: [UInt8] = []
+        prevJSON.reserveCapacity(66)
         for e in entries {
-            var record = LedgerRecord(
-                seq: s.size, time: now, node: node, tenant: e.tenant, actor: e.actor, event: e.event, subject: e.subject,
-                decision: e.decision, details: e.details, prev: Hex.encode(s.lastHash), kid: signer.kid, sig: "")
-            let parts = record.canonicalParts
-            let signature = try signer.sign(parts.head + parts.tail)
-            record = LedgerRecord(
-                seq: record.seq, time: record.time, node: record.node, tenant: record.tenant, actor: record.actor,
-                event: record.event, subject: record.subject, decision: record.decision, details: record.details,
-                prev: record.prev, kid: record.kid, sig: Base64URL.encode(signature))
-            let bytes = record.signedBytes(parts: parts)
+            // Sequential by construction: `prev` covers the previous record's signature.
+            prevJSON.removeAll(keepingCapacity: true)
+            RecordEncoding.writeHexString(s.lastHash, into: &prevJSON)
+            let (head, tail) = RecordEncoding.parts(e, prevJSON: prevJSON, seq: s.size, time: now)
+            let signature = try signer.sign(head + tail)
+            let bytes = RecordEncoding.signed(head: head, sig: Base64URL.encode(signature), tail: tail)
             let hash = LedgerRecord.hash(of: bytes)
             rows.append(StoredRecord(seq: s.size, hash: hash, bytes: bytes))
             appended.append(AppendedRecord(seq: s.size, hash: hash, time: now))

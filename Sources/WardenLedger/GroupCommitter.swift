@@ -5,12 +5,15 @@ import WardenCore
 /// into a single store transaction (one fsync), then wakes all of them. Under load the
 /// batch grows, so throughput scales with concurrency while each append still returns only
 /// after its record is durable. The thread also writes time-based checkpoints when idle.
+///
+/// A queued item is one caller's entries (one for `append`, many for `append(contentsOf:)`);
+/// an item is never split across transactions, so a batch append is all or nothing.
 final class GroupCommitter: @unchecked Sendable {
-    typealias Completion = @Sendable (Result<AppendedRecord, WardenError>) -> Void
+    typealias Completion = @Sendable (Result<[AppendedRecord], WardenError>) -> Void
     typealias CheckpointCompletion = @Sendable (Result<StoredCheckpoint?, WardenError>) -> Void
 
     private struct Pending {
-        let entry: LedgerEntry
+        let entries: [EncodedEntry]
         let done: Completion
     }
 
@@ -18,6 +21,9 @@ final class GroupCommitter: @unchecked Sendable {
     private let builder: BatchBuilder
     private let maxBatch: Int
     private let clock: @Sendable () -> Int64
+    /// How long the committer waits for the callers of the previous batch to come back
+    /// before committing a smaller batch (see `run`).
+    private let gatherSeconds: Double
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -27,27 +33,32 @@ final class GroupCommitter: @unchecked Sendable {
     private var stopped = false
     /// Last state seen by this process; only used to schedule time-based checkpoints.
     private var known: LedgerState
+    /// Callers served by the previous commit.
+    private var lastCallers = 0
 
     init(store: LedgerStore, builder: BatchBuilder, initial: LedgerState, maxBatch: Int = 4096,
-         clock: @escaping @Sendable () -> Int64) {
+         gatherMicroseconds: Int = 200, clock: @escaping @Sendable () -> Int64) {
         self.store = store
         self.builder = builder
         self.known = initial
         self.maxBatch = maxBatch
+        self.gatherSeconds = Double(gatherMicroseconds) / 1e6
         self.clock = clock
         let thread = Thread { [self] in self.run() }
         thread.name = "warden-ledger-commit"
         thread.start()
     }
 
-    func enqueue(_ entry: LedgerEntry, done: @escaping Completion) {
+    /// Queues `entries` (already validated and encoded) for one transaction; `done` gets
+    /// their records in order once that transaction is durable.
+    func enqueue(_ entries: [EncodedEntry], done: @escaping Completion) {
         condition.lock()
         if stopping {
             condition.unlock()
             done(.failure(.usage("ledger.closed", "the ledger is closed")))
             return
         }
-        queue.append(Pending(entry: entry, done: done))
+        queue.append(Pending(entries: entries, done: done))
         condition.signal()
         condition.unlock()
     }
@@ -86,17 +97,33 @@ final class GroupCommitter: @unchecked Sendable {
                     condition.wait()
                 }
             }
+            // Gather: the callers woken by the previous commit are usually about to append
+            // again (concurrent appenders in a loop). Waiting a bounded moment for them keeps
+            // them in one transaction instead of splitting them over two fsyncs. A lone
+            // sequential caller (lastCallers 1) never waits; the wait is at most
+            // `gatherSeconds` and ends as soon as they are all back.
+            if !queue.isEmpty && queue.count < lastCallers && !stopping && gatherSeconds > 0 {
+                let deadline = Date(timeIntervalSinceNow: gatherSeconds)
+                while queue.count < lastCallers && !stopping && condition.wait(until: deadline) {}
+            }
             if stopping && queue.isEmpty && checkpointWaiters.isEmpty {
                 stopped = true
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            let take = min(queue.count, maxBatch)
+            // Whole items only, at least one, up to `maxBatch` records.
+            var take = 0
+            var records = 0
+            while take < queue.count && (take == 0 || records + queue[take].entries.count <= maxBatch) {
+                records += queue[take].entries.count
+                take += 1
+            }
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             let waiters = checkpointWaiters
             checkpointWaiters = []
+            lastCallers = take
             condition.unlock()
             commit(batch, checkpointWaiters: waiters)
         }
@@ -104,7 +131,9 @@ final class GroupCommitter: @unchecked Sendable {
 
     private func commit(_ batch: [Pending], checkpointWaiters waiters: [CheckpointCompletion]) {
         let builder = self.builder
-        let entries = batch.map(\.entry)
+        var entries: [EncodedEntry] = []
+        entries.reserveCapacity(batch.reduce(0) { $0 + $1.entries.count })
+        for p in batch { entries.append(contentsOf: p.entries) }
         let now = clock()
         let force = !waiters.isEmpty
         let result: Result<(BatchBuilder.Output, LedgerState), WardenError>
@@ -121,7 +150,12 @@ final class GroupCommitter: @unchecked Sendable {
             condition.lock()
             known = state
             condition.unlock()
-            for (p, a) in zip(batch, output.appended) { p.done(.success(a)) }
+            var offset = 0
+            for p in batch {
+                let n = p.entries.count
+                p.done(.success(Array(output.appended[offset..<(offset + n)])))
+                offset += n
+            }
             if !waiters.isEmpty {
                 // A forced checkpoint with nothing new is not rewritten; report the stored one.
                 let latest: Result<StoredCheckpoint?, WardenError>

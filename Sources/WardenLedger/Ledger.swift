@@ -60,11 +60,28 @@ public final class Ledger: Sendable {
 
     /// Appends one record; returns once it is durable. Concurrent calls share a transaction.
     public func append(_ entry: LedgerEntry) async throws(WardenError) -> AppendedRecord {
-        try entry.validate()
-        let result: Result<AppendedRecord, WardenError> = await withCheckedContinuation { cont in
-            committer.enqueue(entry) { cont.resume(returning: $0) }
+        try await append(contentsOf: [entry])[0]
+    }
+
+    /// Appends `entries` in order, in one transaction (one fsync), with contiguous seqs;
+    /// returns their records once that transaction is durable. All or nothing: if any entry
+    /// is invalid nothing is queued, and if the commit fails none of them is written.
+    /// Use it to record several events of one operation (e.g. a run) with a single commit.
+    public func append(contentsOf entries: [LedgerEntry]) async throws(WardenError) -> [AppendedRecord] {
+        let encoded = try encode(entries)
+        if encoded.isEmpty { return [] }
+        let result: Result<[AppendedRecord], WardenError> = await withCheckedContinuation { cont in
+            committer.enqueue(encoded) { cont.resume(returning: $0) }
         }
         return try result.get()
+    }
+
+    /// Validates and encodes on the caller's thread, off the committer's sequential path.
+    private func encode(_ entries: [LedgerEntry]) throws(WardenError) -> [EncodedEntry] {
+        var out: [EncodedEntry] = []
+        out.reserveCapacity(entries.count)
+        for e in entries { out.append(try e.encoded(kid: kid, node: node)) }
+        return out
     }
 
     /// Appends one record of kind `event`; returns once it is durable.
@@ -75,9 +92,15 @@ public final class Ledger: Sendable {
 
     /// Blocking variant for synchronous callers (not from a Swift concurrency thread).
     public func appendBlocking(_ entry: LedgerEntry) throws(WardenError) -> AppendedRecord {
-        try entry.validate()
-        let box = ResultBox<AppendedRecord>()
-        committer.enqueue(entry) { box.set($0) }
+        try appendBlocking(contentsOf: [entry])[0]
+    }
+
+    /// Blocking variant of `append(contentsOf:)` (one transaction, all or nothing).
+    public func appendBlocking(contentsOf entries: [LedgerEntry]) throws(WardenError) -> [AppendedRecord] {
+        let encoded = try encode(entries)
+        if encoded.isEmpty { return [] }
+        let box = ResultBox<[AppendedRecord]>()
+        committer.enqueue(encoded) { box.set($0) }
         return try box.wait()
     }
 

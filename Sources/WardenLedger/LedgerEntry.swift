@@ -28,6 +28,11 @@ public struct LedgerEntry: Sendable, Equatable {
 
     /// Throws a usage error naming the field when the entry cannot be recorded.
     public func validate() throws(WardenError) {
+        _ = try validatedDetails()
+    }
+
+    /// Validates the entry and returns the canonical bytes of `details`.
+    func validatedDetails() throws(WardenError) -> [UInt8] {
         guard !event.isEmpty else { throw .usage("ledger.entry_invalid", "ledger entry: event is empty") }
         for (name, value) in [("event", event), ("tenant", tenant), ("actor", actor), ("subject", subject), ("decision", decision ?? "")]
         where value.utf8.count > Self.maxFieldBytes {
@@ -36,10 +41,11 @@ public struct LedgerEntry: Sendable, Equatable {
         guard case .object = details else {
             throw .usage("ledger.entry_invalid", "ledger entry: details must be a JSON object, not \(details.typeName)")
         }
-        let size = CanonicalJSON.encode(details).count
-        guard size <= Self.maxDetailsBytes else {
-            throw .usage("ledger.entry_invalid", "ledger entry: details are \(size) bytes; the limit is \(Self.maxDetailsBytes)")
+        let encoded = CanonicalJSON.encode(details)
+        guard encoded.count <= Self.maxDetailsBytes else {
+            throw .usage("ledger.entry_invalid", "ledger entry: details are \(encoded.count) bytes; the limit is \(Self.maxDetailsBytes)")
         }
+        return encoded
     }
 }
 

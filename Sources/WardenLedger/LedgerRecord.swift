@@ -80,30 +80,15 @@ public struct LedgerRecord: Sendable, Equatable {
     /// `head + ,"sig":… + tail` without sorting or re-encoding (a test checks this equals
     /// `CanonicalJSON.encode(json)`).
     var canonicalParts: (head: [UInt8], tail: [UInt8]) {
-        var head: [UInt8] = []
-        head.reserveCapacity(384)
-        func member(_ key: String, _ value: JSONValue, into out: inout [UInt8], first: Bool = false) {
-            out.append(contentsOf: Array(((first ? "{\"" : ",\"") + key + "\":").utf8))
-            out.append(contentsOf: CanonicalJSON.encode(value))
-        }
-        member("actor", .string(actor), into: &head, first: true)
-        member("decision", decision.map { .string($0) } ?? .null, into: &head)
-        member("details", details, into: &head)
-        member("event", .string(event), into: &head)
-        member("kid", .string(kid), into: &head)
-        member("node", .string(node), into: &head)
-        member("prev", .string(prev), into: &head)
-        member("seq", .int(seq), into: &head)
-        var tail: [UInt8] = []
-        member("subject", .string(subject), into: &tail)
-        member("tenant", .string(tenant), into: &tail)
-        member("time", .int(time), into: &tail)
-        tail.append(UInt8(ascii: "}"))
-        return (head, tail)
+        let entry = RecordEncoding.entry(actor: actor, decision: decision, details: CanonicalJSON.encode(details), event: event,
+                                         kid: kid, node: node, subject: subject, tenant: tenant)
+        var prevJSON: [UInt8] = []
+        RecordEncoding.writeString(prev, into: &prevJSON)
+        return RecordEncoding.parts(entry, prevJSON: prevJSON, seq: seq, time: time)
     }
 
     func signedBytes(parts: (head: [UInt8], tail: [UInt8])) -> [UInt8] {
-        parts.head + Array(",\"sig\":".utf8) + CanonicalJSON.encode(.string(sig)) + parts.tail
+        RecordEncoding.signed(head: parts.head, sig: sig, tail: parts.tail)
     }
 
     /// SHA-256 of `bytes` (the canonical bytes of a signed record).

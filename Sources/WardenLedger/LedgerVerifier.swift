@@ -29,7 +29,10 @@ public final class LedgerVerifier {
     private var signatureFailure: VerificationFailure?
     private var batch: [(seq: Int64, message: [UInt8], signature: [UInt8], key: Curve25519.Signing.PublicKey)] = []
     private var chainStart = DispatchTime.now()
+    /// The last kid looked up (records of one signer repeat it).
+    private var lastKid: (kid: String, key: Curve25519.Signing.PublicKey)?
     private var signatureNanos: UInt64 = 0
+    private var signatureCPU: Double = 0
 
     /// - Parameters:
     ///   - checkpoints: signed notes from the ledger itself (store or export).
@@ -67,37 +70,91 @@ public final class LedgerVerifier {
         self.origin = origin
         pendingCheckpoints = parsed.sorted { $0.0 < $1.0 }.map { (size: $0.0, root: $0.1, label: $0.2) }
         if chainFailure == nil { matchCheckpoints() }
+        stopped = chainFailure != nil
     }
 
     /// True while feeding more records is useful.
-    public var wantsMore: Bool { chainFailure == nil }
+    /// (As of the last finished chunk: a failure in the chunk being checked in the background
+    /// shows up one chunk later.)
+    public var wantsMore: Bool { !stopped }
 
     /// Records waiting for the next parallel chunk.
     private var pending: [(bytes: [UInt8], storedHash: [UInt8]?)] = []
-    private let chunkSize = 16384
+    /// Records per parallel chunk (tests use small chunks to cross chunk boundaries).
+    var chunkSize = 16384
     private let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Feeds the next record's canonical bytes (and the hash the store claims, if any).
     /// Records are checked in chunks; returns false once a failure has been found.
     @discardableResult
     public func feed(_ bytes: [UInt8], storedHash: [UInt8]? = nil) -> Bool {
-        guard chainFailure == nil else { return false }
+        guard !stopped else { return false }
         pending.append((bytes, storedHash))
-        if pending.count >= chunkSize { processChunk() }
-        return chainFailure == nil
+        if pending.count >= chunkSize { dispatchChunk() }
+        return !stopped
+    }
+
+    /// The previous chunk's chain work, running on another thread while the caller reads
+    /// the next chunk. Only that work touches the chain state (expected seq, prev, frontier,
+    /// checkpoints, `batch`, `chainFailure`) until it is joined; the caller's thread only
+    /// touches `pending` and `stopped`.
+    private var inFlight: DispatchGroup?
+    /// A failure was seen at the last join: stop reading.
+    private var stopped = false
+
+    private func joinChainWork() {
+        inFlight?.wait()
+        inFlight = nil
+        stopped = chainFailure != nil
+    }
+
+    /// Hands a full chunk over: joins the previous chunk's chain work, verifies its
+    /// signatures (alone on the machine's cores, so the phases are timed separately), then
+    /// starts this chunk's chain work in the background and returns to the reader. Reading
+    /// overlaps only with chain work, never with signature verification.
+    private func dispatchChunk() {
+        let items = pending
+        pending = []
+        pending.reserveCapacity(chunkSize)
+        joinChainWork()
+        flushSignatures()
+        guard !stopped, !items.isEmpty else { return }
+        let group = DispatchGroup()
+        let me = UncheckedSendableRef(self)
+        DispatchQueue.global().async(group: group) { me.value.processChunk(items) }
+        inFlight = group
     }
 
     /// One record after the order-independent work (parse, canonical check, hash).
     private enum Prepared {
-        case ok(record: LedgerRecord, message: [UInt8], hash: [UInt8])
+        case ok(ScannedRecord, hash: [UInt8], leaf: [UInt8])
         case bad(WardenError)
+    }
+
+    /// Parses one record: the single-pass scanner for canonical records, else the full strict
+    /// parse (which accepts exactly the same records and names what is wrong otherwise).
+    private static func prepare(_ bytes: [UInt8]) -> Prepared {
+        if let scanned = RecordScanner.scan(bytes) { return ok(scanned, bytes) }
+        do throws(WardenError) {
+            let (record, message) = try LedgerRecord.parseWithMessage(bytes)
+            let scanned = ScannedRecord(seq: record.seq, prevHex: Array(record.prev.utf8), kid: record.kid,
+                                        signature: record.signatureBytes, message: message)
+            return ok(scanned, bytes)
+        } catch {
+            return .bad(error)
+        }
+    }
+
+    /// Hashing is order-independent too, so the record hash and its Merkle leaf hash are
+    /// computed here, in parallel; only the frontier update stays sequential.
+    private static func ok(_ scanned: ScannedRecord, _ bytes: [UInt8]) -> Prepared {
+        let hash = LedgerRecord.hash(of: bytes)
+        return .ok(scanned, hash: hash, leaf: MerkleHash.leaf(hash))
     }
 
     /// Parses and hashes the pending chunk on all cores, then walks it in order for the
     /// sequential checks (seq, prev, kid, stored hash, Merkle, checkpoints).
-    private func processChunk() {
-        let items = pending
-        pending.removeAll(keepingCapacity: true)
+    private func processChunk(_ items: [(bytes: [UInt8], storedHash: [UInt8]?)]) {
         guard !items.isEmpty, chainFailure == nil else { return }
         var prepared = [Prepared](repeating: .bad(.denied("", "")), count: items.count)
         let per = (items.count + threads - 1) / threads
@@ -105,19 +162,13 @@ public final class LedgerVerifier {
             let slots = UnsafeSendableBuffer(out)
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 for i in (t * per)..<min(items.count, (t + 1) * per) {
-                    do throws(WardenError) {
-                        let (record, message) = try LedgerRecord.parseWithMessage(items[i].bytes)
-                        slots.buffer[i] = .ok(record: record, message: message, hash: LedgerRecord.hash(of: items[i].bytes))
-                    } catch {
-                        slots.buffer[i] = .bad(error)
-                    }
+                    slots.buffer[i] = Self.prepare(items[i].bytes)
                 }
             }
         }
         for (i, p) in prepared.enumerated() {
             if !check(p, storedHash: items[i].storedHash) { break }
         }
-        flushSignatures()
     }
 
     private func check(_ p: Prepared, storedHash: [UInt8]?) -> Bool {
@@ -126,7 +177,7 @@ public final class LedgerVerifier {
             chainFailure = VerificationFailure(seq: seq, code: code, message: message)
             return false
         }
-        guard case .ok(let record, let message, let hash) = p else {
+        guard case .ok(let record, let hash, let leaf) = p else {
             if case .bad(let error) = p { return fail(error.code, "record is malformed: \(error.message)") }
             return false
         }
@@ -134,22 +185,34 @@ public final class LedgerVerifier {
             let what = record.seq < seq ? "duplicated or reordered" : "missing, deleted or reordered"
             return fail("ledger.seq_mismatch", "expected seq \(seq), found seq \(record.seq) (record \(what))")
         }
-        if record.prev != Hex.encode(prevHash) {
+        if !Self.hexEquals(record.prevHex, prevHash) {
             return fail("ledger.chain_broken", seq == 0
                 ? "prev is not the genesis value (64 zeros)"
                 : "prev does not equal the hash of seq \(seq - 1) (chain broken: a record was altered, removed or inserted)")
         }
-        guard let key = keyring.keys[record.kid] else {
+        if record.kid != lastKid?.kid { lastKid = keyring.keys[record.kid].map { (record.kid, $0) } }
+        guard let key = lastKid?.key else {
             return fail("ledger.unknown_key", "signed by kid \(record.kid), which is not a trusted key")
         }
         if let storedHash, storedHash != hash {
             return fail("ledger.stored_hash_mismatch", "the stored hash column differs from SHA-256 of the record bytes")
         }
-        batch.append((seq, message, record.signatureBytes, key))
-        frontier.append(leafHash: MerkleHash.leaf(hash))
+        batch.append((seq, record.message, record.signature, key))
+        frontier.append(leafHash: leaf)
         prevHash = hash
         expected += 1
         return matchCheckpoints()
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// True when `hex` is the lowercase hex spelling of `bytes`.
+    private static func hexEquals(_ hex: [UInt8], _ bytes: [UInt8]) -> Bool {
+        guard hex.count == 2 * bytes.count else { return false }
+        for (k, b) in bytes.enumerated() where hex[2 * k] != hexDigits[Int(b >> 4)] || hex[2 * k + 1] != hexDigits[Int(b & 0x0F)] {
+            return false
+        }
+        return true
     }
 
     /// Compares every checkpoint whose size the tree has reached.
@@ -175,6 +238,7 @@ public final class LedgerVerifier {
     private func flushSignatures() {
         guard !batch.isEmpty else { return }
         let start = DispatchTime.now()
+        let cpuStart = Self.processCPUSeconds()
         let items = batch
         batch.removeAll(keepingCapacity: true)
         report.signatureThreads = threads
@@ -197,11 +261,20 @@ public final class LedgerVerifier {
                 message: "Ed25519 signature does not verify over the record (altered record, or a signature from another record)")
         }
         signatureNanos += DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds
+        signatureCPU += Self.processCPUSeconds() - cpuStart
+    }
+
+    /// User + system CPU seconds of this process so far (all threads).
+    static func processCPUSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     /// Finishes: checks remaining checkpoints and signatures, and returns the report.
     public func finish() -> VerificationReport {
-        processChunk()
+        dispatchChunk()
+        joinChainWork()
         flushSignatures()
         if chainFailure == nil, let next = pendingCheckpoints.first {
             chainFailure = VerificationFailure(seq: expected, code: "ledger.truncated",
@@ -215,9 +288,17 @@ public final class LedgerVerifier {
         r.failure = failures.min { ($0.seq ?? -1) < ($1.seq ?? -1) }
         let total = DispatchTime.now().uptimeNanoseconds - chainStart.uptimeNanoseconds
         r.signatureSeconds = Double(signatureNanos) / 1e9
+        r.signatureCPUSeconds = signatureCPU
         r.chainSeconds = Double(total - min(total, signatureNanos)) / 1e9
         return r
     }
+}
+
+/// Hands the verifier to its background chain work; `dispatchChunk`/`joinChainWork` keep
+/// the two threads from touching the same state at the same time.
+private struct UncheckedSendableRef<T: AnyObject>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Lets `concurrentPerform` workers write disjoint slots of one buffer.

@@ -4,7 +4,8 @@ import WardenCore
 import WardenHome
 
 /// `LedgerStore` in the home database (tables from `LedgerSchema`). WAL with
-/// synchronous=FULL (set by `WardenDatabase`): a commit is on disk when it returns.
+/// synchronous=FULL, asserted before every commit (`requireFullSync`): a commit is on disk
+/// (the WAL fsynced) when it returns.
 /// `BEGIN IMMEDIATE` takes the write lock before the state is read, so appenders in other
 /// processes cannot fork the chain.
 public final class SQLiteLedgerStore: LedgerStore {
@@ -22,8 +23,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     static func readState(_ db: Database) throws -> LedgerState {
-        guard let row = try Row.fetchOne(db, sql: "SELECT size, last_hash, frontier, checkpoint_size, pending_since_ms FROM ledger_state WHERE id = 1")
-        else { return .genesis }
+        let select = try db.cachedStatement(sql: "SELECT size, last_hash, frontier, checkpoint_size, pending_since_ms FROM ledger_state WHERE id = 1")
+        guard let row = try Row.fetchOne(select) else { return .genesis }
         let lastHash = [UInt8]((row["last_hash"] as Data?) ?? Data())
         guard lastHash.count == 32, let frontier = MerkleFrontier(serialized: [UInt8]((row["frontier"] as Data?) ?? Data())),
             frontier.size == UInt64(row["size"] as Int64)
@@ -32,6 +33,20 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         return LedgerState(size: row["size"], lastHash: lastHash, frontier: frontier,
                            checkpointSize: row["checkpoint_size"], pendingSinceMillis: row["pending_since_ms"])
+    }
+
+    /// Makes this connection sync the WAL at every commit, and checks it took effect.
+    /// GRDB's `DatabasePool` sets `synchronous = NORMAL` on its writer after
+    /// `Configuration.prepareDatabase` has run (WAL setup), which overrides the home's
+    /// `FULL`: commits would then survive a process crash but not a power loss or kernel
+    /// crash. An append must be durable when it returns, so the ledger asserts it here,
+    /// outside the transaction (the setting cannot change inside one).
+    static func requireFullSync(_ db: Database) throws {
+        try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
+        let level = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA synchronous")) ?? 0
+        guard level >= 2 else {
+            throw WardenError.usage("ledger.storage_failed", "SQLite refused synchronous=FULL (level \(level)); ledger commits would not be durable")
+        }
     }
 
     public func state() throws(WardenError) -> LedgerState {
@@ -45,12 +60,13 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func commit<T: Sendable>(_ body: (LedgerState) throws(WardenError) -> (LedgerWrite, T)) throws(WardenError) -> T {
         do {
             return try database.pool.writeWithoutTransaction { db in
+                try Self.requireFullSync(db)
                 var result: T?
                 try db.inTransaction(.immediate) {
                     let state = try Self.readState(db)
                     // The state row must agree with the records table, or an external edit
                     // (or a restore) happened: refuse to extend a chain we cannot vouch for.
-                    let next = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_record") ?? 0
+                    let next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_record")) ?? 0
                     guard next == state.size else {
                         throw WardenError.denied("ledger.state_mismatch", "ledger state says \(state.size) records but the table holds \(next); run `warden audit verify`")
                     }
@@ -64,12 +80,12 @@ public final class SQLiteLedgerStore: LedgerStore {
                                        arguments: [c.size, c.note, c.createdMillis])
                     }
                     let s = write.state
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO ledger_state (id, size, last_hash, frontier, checkpoint_size, pending_since_ms)
                         VALUES (1, ?, ?, ?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET size = excluded.size, last_hash = excluded.last_hash,
                           frontier = excluded.frontier, checkpoint_size = excluded.checkpoint_size, pending_since_ms = excluded.pending_since_ms
-                        """, arguments: [s.size, Data(s.lastHash), Data(s.frontier.serialized), s.checkpointSize, s.pendingSinceMillis])
+                        """).execute(arguments: [s.size, Data(s.lastHash), Data(s.frontier.serialized), s.checkpointSize, s.pendingSinceMillis])
                     result = value
                     return .commit
                 }
@@ -99,9 +115,12 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func forEachRecord(from: Int64, _ body: (StoredRecord) throws(WardenError) -> Bool) throws(WardenError) {
         do {
             try database.pool.read { db in
+                // Rows are read in place (no intermediate Data copies): one copy per column.
                 let cursor = try Row.fetchCursor(db, sql: "SELECT seq, hash, body FROM ledger_record WHERE seq >= ? ORDER BY seq", arguments: [from])
                 while let row = try cursor.next() {
-                    if try !body(Self.record(row)) { break }
+                    let hash = try row.withUnsafeData(atIndex: 1) { [UInt8]($0 ?? Data()) }
+                    let bytes = try row.withUnsafeData(atIndex: 2) { [UInt8]($0 ?? Data()) }
+                    if try !body(StoredRecord(seq: row[0], hash: hash, bytes: bytes)) { break }
                 }
             }
         } catch {

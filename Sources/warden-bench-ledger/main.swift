@@ -1,10 +1,13 @@
 // Ledger benchmark (release mode; not a test):
 //
-//   swift run -c release warden-bench-ledger append [--records N] [--appenders 1,8,64]
-//   swift run -c release warden-bench-ledger verify [--records 1000000] [--db PATH]
+//   swift build -c release --product warden-bench-ledger
+//   .build/release/warden-bench-ledger append [--records N] [--appenders 1,8,64] [--batches 10,100,1000]
+//   .build/release/warden-bench-ledger verify [--records 1000000] [--db PATH]
 //
 // `append`: durable signed appends (each returns after its group commit's fsync), with C
-// concurrent appenders, in a fresh database per run; prints records/s.
+// concurrent appenders each awaiting one `append` at a time, in a fresh database per run;
+// then one caller using `append(contentsOf:)` with B records per call (one transaction and
+// one fsync per call, every record durable when the call returns); prints records/s.
 // `verify`: builds (or reuses, with --db) a ledger of N records, then verifies it fully,
 // reporting chain+Merkle+checkpoints and parallel signature verification separately.
 import Crypto
@@ -20,6 +23,12 @@ func option(_ name: String, _ fallback: String) -> String {
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// The 1-minute load average, printed next to every figure (the machine is shared).
+func load() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"
+    return String(text.split(separator: " ").first ?? "?")
+}
 
 func freshDatabase() throws -> (WardenDatabase, String) {
     let dir = NSTemporaryDirectory() + "warden-bench-\(UUID().uuidString)"
@@ -45,6 +54,41 @@ func appendRun(ledger: Ledger, total: Int, appenders: Int) async throws -> Doubl
     return now() - start
 }
 
+/// Median latency of `fdatasync` after a 4 KiB overwrite, in the directory of `path`: the
+/// floor under every durable commit. It varies with the disk's other traffic (on this shared
+/// machine from ~0.1 ms to ~4 ms within minutes), so it is printed next to each figure.
+func fsyncMicros(near path: String) -> Double {
+    let probe = (path as NSString).deletingLastPathComponent + "/fsync-probe-\(getpid())"
+    let fd = open(probe, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { return .nan }
+    defer { close(fd); unlink(probe) }
+    let block = [UInt8](repeating: 0x5A, count: 4096)
+    var samples: [Double] = []
+    for _ in 0..<40 {
+        _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, 4096, 0) }
+        let t = now()
+        fdatasync(fd)
+        samples.append((now() - t) * 1e6)
+    }
+    return samples.sorted()[samples.count / 2]
+}
+
+/// One caller appends `total` records with `append(contentsOf:)`, `size` per call; returns seconds.
+func batchRun(ledger: Ledger, total: Int, size: Int) async throws -> Double {
+    let start = now()
+    var done = 0
+    while done < total {
+        let n = min(size, total - done)
+        let entries = (0..<n).map { i in
+            LedgerEntry(event: .executionFinished, tenant: "acme", actor: "bench-batch", subject: "tool@1.0.0", decision: "allow",
+                        details: ["execution_id": .string("e-\(done + i)"), "exit": 0, "duration_ms": 12])
+        }
+        _ = try await ledger.append(contentsOf: entries)
+        done += n
+    }
+    return now() - start
+}
+
 // A fixed benchmark key (not a secret), so `verify --db` can reuse a built ledger.
 guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 7, count: 32)) else { exit(2) }
 let signer = Ed25519RecordSigner(privateKey: key)
@@ -54,6 +98,7 @@ switch mode {
 case "append":
     let total = Int(option("--records", "20000")) ?? 20000
     let list = option("--appenders", "1,8,64,512").split(separator: ",").compactMap { Int($0) }
+    let batches = option("--batches", "10,100,1000").split(separator: ",").compactMap { Int($0) }
     print("durable signed appends, \(total) records per run, checkpoint every 1000 records")
     for c in list {
         let (db, dir) = try freshDatabase()
@@ -61,7 +106,17 @@ case "append":
         let n = c == 1 ? min(total, 5000) : total
         let secs = try await appendRun(ledger: ledger, total: n, appenders: c)
         ledger.close()
-        print(String(format: "appenders=%4d  records=%7d  %.2f s  %9.0f records/s", c, n, secs, Double(n) / secs))
+        print(String(format: "appenders=%4d (each awaits one append at a time)  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
+                     c, n, secs, Double(n) / secs, load(), fsyncMicros(near: db.path)))
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+    for b in batches {
+        let (db, dir) = try freshDatabase()
+        let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
+        let secs = try await batchRun(ledger: ledger, total: total, size: b)
+        ledger.close()
+        print(String(format: "1 caller, append(contentsOf:) %4d records per call  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
+                     b, total, secs, Double(total) / secs, load(), fsyncMicros(near: db.path)))
         try? FileManager.default.removeItem(atPath: dir)
     }
 case "verify":
@@ -82,14 +137,18 @@ case "verify":
         getrusage(RUSAGE_SELF.rawValue, &u)
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
+    let loadBefore = load()
     let cpuStart = cpuSeconds()
     let start = now()
     let report = try LedgerVerifier.verify(store: store, keyring: LedgerKeyring(publicKeys: [key.publicKey]), origin: nil)
     let wall = now() - start
-    print(String(format: "verified %lld records, %d checkpoints: ok=%@", report.records, report.checkpointsVerified, report.ok ? "true" : "false"))
-    print(String(format: "  chain + Merkle + checkpoints (read, parse, canonical check, hash): %.2f s", report.chainSeconds))
+    print(String(format: "verified %lld records, %d checkpoints: ok=%@  (load before %@, after %@)", report.records, report.checkpointsVerified,
+                 report.ok ? "true" : "false", loadBefore, load()))
+    print(String(format: "  chain + Merkle + checkpoints (read, parse/canonical check, hash; wall): %.2f s", report.chainSeconds))
     print(String(format: "  Ed25519 signatures (%d threads): %.2f s", report.signatureThreads, report.signatureSeconds))
-    print(String(format: "  total wall: %.2f s; process CPU (user+sys, all threads): %.2f s", wall, cpuSeconds() - cpuStart))
+    let cpu = cpuSeconds() - cpuStart
+    print(String(format: "  total wall: %.2f s; process CPU (user+sys, all threads): %.2f s = chain phases %.2f s + signature phases %.2f s",
+                 wall, cpu, cpu - report.signatureCPUSeconds, report.signatureCPUSeconds))
     if let f = report.failure { print("  failure: \(f)") }
 case "micro":
     // Per-record costs of the commit path, single thread.

@@ -8,14 +8,17 @@ import WardenHome
 /// A child process appends with 4 concurrent appenders and prints each acknowledged seq; it
 /// is SIGKILLed at random moments 50 times. Afterwards the ledger verifies and holds every
 /// acknowledged record with the acknowledged hash. (SIGKILL tests process-crash atomicity;
-/// power loss additionally relies on SQLite WAL + synchronous=FULL fsync.)
+/// power loss additionally relies on SQLite WAL + synchronous=FULL fsync.) The batch variant
+/// also checks that every `append(contentsOf:)` batch is in the ledger entirely or not at all.
 @Suite struct CrashSafetyTests {
     static var helperPath: String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/warden-ledger-crashtest").path
     }
 
-    @Test func sigkillAtRandomMomentsLosesNoAcknowledgedRecord() async throws {
+    /// Runs the helper `rounds` times, SIGKILLing it at a random moment; returns the
+    /// acknowledged seq → hash map, the database path and the key.
+    static func crashRounds(_ rounds: Int, mode: String) async throws -> (acknowledged: [Int64: String], dbPath: String, key: Curve25519.Signing.PrivateKey) {
         let helper = Self.helperPath
         try #require(FileManager.default.isExecutableFile(atPath: helper),
                      "missing \(helper): run `swift build` (it builds the crash-test helper) before `swift test`")
@@ -24,10 +27,10 @@ import WardenHome
         let key = Curve25519.Signing.PrivateKey()
         var acknowledged: [Int64: String] = [:]
         var killedWhileAppending = 0
-        for round in 0..<50 {
+        for round in 0..<rounds {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: helper)
-            p.arguments = [dbPath, Hex.encode(key.rawRepresentation), "4"]
+            p.arguments = [dbPath, Hex.encode(key.rawRepresentation), "4", mode]
             let out = Pipe()
             p.standardOutput = out
             p.standardError = FileHandle.nullDevice
@@ -51,7 +54,13 @@ import WardenHome
             }
             if count > 0 { killedWhileAppending += 1 }
         }
-        #expect(killedWhileAppending >= 25, "too few rounds were killed mid-append: \(killedWhileAppending)")
+        #expect(killedWhileAppending >= rounds / 2, "too few rounds were killed mid-append: \(killedWhileAppending)")
+        return (acknowledged, dbPath, key)
+    }
+
+    /// Every acknowledged record is present with its hash, the ledger verifies and is still
+    /// appendable; returns the stored records.
+    static func checkAfterCrashes(_ acknowledged: [Int64: String], dbPath: String, key: Curve25519.Signing.PrivateKey) async throws -> [StoredRecord] {
         let db = try WardenDatabase(path: dbPath)
         let store = SQLiteLedgerStore(database: db)
         let records = try store.records(from: 0, limit: Int.max)
@@ -62,10 +71,36 @@ import WardenHome
                                                origin: Checkpoint.origin(node: "crash-node"))
         #expect(report.ok, "\(String(describing: report.failure))")
         #expect(report.records >= Int64(acknowledged.count))
-        // And the ledger is still appendable after 50 crashes.
+        // And the ledger is still appendable after the crashes.
         let ledger = try Ledger(store: store, signer: Ed25519RecordSigner(privateKey: key), node: "crash-node")
         let r = try await ledger.append(event: .decision, tenant: "t", actor: "a", subject: "s")
         #expect(r.seq == report.records)
         ledger.close()
+        return records
+    }
+
+    @Test func sigkillAtRandomMomentsLosesNoAcknowledgedRecord() async throws {
+        let (acknowledged, dbPath, key) = try await Self.crashRounds(50, mode: "single")
+        _ = try await Self.checkAfterCrashes(acknowledged, dbPath: dbPath, key: key)
+    }
+
+    @Test func sigkillDuringBatchAppendsLeavesWholeBatchesOnly() async throws {
+        let (acknowledged, dbPath, key) = try await Self.crashRounds(30, mode: "batch")
+        let records = try await Self.checkAfterCrashes(acknowledged, dbPath: dbPath, key: key)
+        // Group the batch records by their batch id: each batch is complete and contiguous.
+        var batches: [String: [(seq: Int64, i: Int64, count: Int64)]] = [:]
+        for r in records {
+            let record = try LedgerRecord.parse(r.bytes)
+            guard case .object(let d) = record.details, case .string(let id)? = d["batch"],
+                case .int(let i)? = d["i"], case .int(let count)? = d["count"] else { continue }
+            batches[id, default: []].append((record.seq, i, count))
+        }
+        #expect(batches.count > 30, "too few batches were written: \(batches.count)")
+        for (id, items) in batches {
+            let count = items[0].count
+            #expect(Int64(items.count) == count, "batch \(id) is partial: \(items.count) of \(count) records")
+            #expect(items.map(\.i) == Array(0..<Int64(items.count)), "batch \(id) out of order")
+            #expect(items.map(\.seq) == Array(items[0].seq..<(items[0].seq + Int64(items.count))), "batch \(id) not contiguous")
+        }
     }
 }

@@ -1,11 +1,23 @@
 import Crypto
 import Foundation
+import GRDB
 import Testing
 import WardenCore
 import WardenHome
 @testable import WardenLedger
 
 @Suite struct LedgerAppendTests {
+    /// GRDB's `DatabasePool` leaves its writer at `synchronous = NORMAL` (WAL not fsynced at
+    /// commit: not durable across a power loss); ledger commits must run with FULL.
+    @Test func ledgerCommitsRunWithFullSynchronous() async throws {
+        let env = try TestLedgerEnv()
+        let ledger = try env.ledger()
+        try await env.fill(ledger, count: 2)
+        let level = try await env.database.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(level == 2, "the writer connection is at synchronous level \(String(describing: level)), not FULL (2)")
+        ledger.close()
+    }
+
     @Test func concurrentAppendsGetDistinctSeqsAndVerify() async throws {
         let env = try TestLedgerEnv()
         let ledger = try env.ledger(policy: CheckpointPolicy(everyRecords: 100, everyMillis: 600_000))
