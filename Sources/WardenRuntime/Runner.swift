@@ -296,9 +296,8 @@ public final class Runner: @unchecked Sendable {
     private func flush(_ log: inout [LedgerEntry], _ outcome: inout RunOutcome) async throws(WardenError) {
         let entries = log
         log = []
-        for entry in entries {
-            outcome.auditSeqs.append(try await ledger.append(entry).seq)
-        }
+        // One transaction, one fsync, contiguous seqs; all or nothing.
+        outcome.auditSeqs += try await ledger.append(contentsOf: entries).map(\.seq)
     }
 
     /// The digest a rejected request named, if it named one.
