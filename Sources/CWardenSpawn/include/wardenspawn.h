@@ -141,6 +141,11 @@ int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
 /// Returns the tree fd or -errno.
 int wsp_clone_tree(const char *path, int recursive, int readonly, int nodev);
 
+/// Benchmark floor: clone3 with `flags` (writing identity maps for a user namespace), the
+/// child optionally switching to a fresh tmpfs root (pivot_root + detach), exit, and reap.
+/// Returns the elapsed nanoseconds or -errno.
+int64_t wsp_bench_namespace_floor(uint64_t flags, int switch_root);
+
 /// Doctor probes: each tries the primitive in a short-lived child. 0 = works, else errno.
 int wsp_probe_unshare(uint64_t flags);
 int wsp_probe_seccomp(void);
