@@ -36,7 +36,9 @@ final class CgroupSet {
                                         mounts: readSmallFile("/proc/self/mounts") ?? "")
         var reasons: [String] = []
         // Per-run cgroups of a killed Warden are empty (its tree died with it): remove them.
-        for base in Set(Array(layout.v1.values) + (layout.v2.map { [$0] } ?? [])) { StaleRuns.collect(in: base, prefix: "warden-") }
+        // Only the hierarchies Warden creates them in are swept (each sweep reads a directory).
+        let used = [layout.v2, layout.v1["memory"], layout.v1["pids"], layout.v1["cpuacct"]].compactMap { $0 }
+        for base in Set(used) { StaleRuns.collect(in: base, prefix: "warden-") }
         if let base = layout.v2 {
             switch tryV2(base: base, limits: limits, runID: runID) {
             case .success(let set): return .success(set)
