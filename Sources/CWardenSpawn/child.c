@@ -133,6 +133,23 @@ static void exec_program(const struct wsp_config *c, int errfd, int statusfd, co
     report(errfd, WSP_ST_EXEC, -1, 127);
 }
 
+/// The program is started like posix_spawn does: sharing init's memory until its execve
+/// (CLONE_VM | CLONE_VFORK), on this stack. Init is a copy of Warden's large address space;
+/// a plain fork would copy all its page tables again just to exec.
+static char program_stack[64 * 1024] __attribute__((aligned(16)));
+
+struct program_args {
+    const struct wsp_config *c;
+    int errfd, statusfd;
+    const sigset_t *empty;
+};
+
+static int program_main(void *arg) {
+    const struct program_args *a = arg;
+    exec_program(a->c, a->errfd, a->statusfd, a->empty);
+    return 127;
+}
+
 /// PID 1: reap everything, forward signals to the program, report its status, exit.
 __attribute__((noreturn)) static void init_loop(pid_t program, int statusfd) {
     sigset_t all;
@@ -164,6 +181,16 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     char go = 0;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) FAIL(WSP_ST_PDEATHSIG, -1);
     if (read(syncfd, &go, 1) != 1) _exit(126);   // parent gone or failed: just leave
+    if (c->cgroup_self_join) {
+        // v1: join the per-run cgroups before anything else (every later fork inherits them).
+        // Writing "0" to `tasks` moves only the calling thread, which the kernel does without
+        // its global threadgroup lock (and the RCU grace period taking it costs). We are
+        // single-threaded, so the thread is the whole process. Done while still host root
+        // (uid 0 in the kernel's v1 permission check on older kernels).
+        for (int i = 0; i < c->ncgroup_fds; i++) {
+            if (write(c->cgroup_fds[i], "0", 1) != 1) FAIL(WSP_ST_CGROUP, i);
+        }
+    }
 
     if (!c->rootless) {
         if (c->memfd_noexec_path) {
@@ -188,15 +215,25 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     }
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL(WSP_ST_PRIVATE, -1);
-    if (mount("tmpfs", c->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") != 0)
+    // A scratch tmpfs over `base` (/tmp), in our private mount namespace only, becomes a
+    // temporary root holding the host root at /oldroot (bind sources are read from there) and
+    // the sandbox root being assembled at /newroot. Nothing is created on the host.
+    if (mount("tmpfs", c->base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16k") != 0)
+        FAIL(WSP_ST_ROOT_TMPFS, -1);
+    if (chdir(c->base) != 0 || mkdir("newroot", 0755) != 0 || mkdir("oldroot", 0755) != 0
+        || w_pivot_root(".", "oldroot") != 0 || chdir("/") != 0)
+        FAIL(WSP_ST_PIVOT, -1);
+    if (mount("tmpfs", WSP_NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") != 0)
         FAIL(WSP_ST_ROOT_TMPFS, -1);
     for (int i = 0; i < c->nops; i++) {
         if (run_op(&c->ops[i]) != 0) FAIL(WSP_ST_OP, i);
     }
     if (sethostname(c->hostname, strlen(c->hostname)) != 0) FAIL(WSP_ST_HOSTNAME, -1);
 
-    // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves nothing of the host.
-    if (chdir(c->staging) != 0 || w_pivot_root(".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+    // pivot_root(".", ".") stacks the scratch root (with the host root under /oldroot) on the
+    // new one; one lazy detach removes both, leaving nothing of the host (and costing the
+    // kernel one RCU grace period, not two).
+    if (chdir(WSP_NEWROOT) != 0 || w_pivot_root(".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
         FAIL(WSP_ST_PIVOT, -1);
     struct w_mount_attr ro = { 0 };
     ro.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
@@ -243,9 +280,12 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     // rootless) could open /proc/1/root or /proc/1/fd in the window before init drops it.
     // The program inherits the flag only until its execve, which resets it.
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) FAIL(WSP_ST_DUMPABLE, -1);
-    pid_t program = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    // The child only issues syscalls before execve (its own fd table and cwd: no CLONE_FILES
+    // or CLONE_FS), so sharing memory with init until then is safe; init resumes after it.
+    struct program_args args = { c, errfd, statusfd, &empty };
+    pid_t program = (pid_t)clone(program_main, program_stack + sizeof(program_stack),
+                                 CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
     if (program < 0) FAIL(WSP_ST_FORK, -1);
-    if (program == 0) exec_program(c, errfd, statusfd, &empty);
 
     // Init keeps only the status pipe; nothing from Warden stays reachable through /proc/1/fd.
     for (int fd = 0; fd < 3; fd++) if (fd != statusfd) close(fd);

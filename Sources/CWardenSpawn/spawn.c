@@ -91,13 +91,14 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
     if (c->rootless && write_proc((pid_t)pid, "setgroups", "deny") != 0) stage = WSP_ST_MAPS;
     if (!stage && write_proc((pid_t)pid, "uid_map", c->uid_map) != 0) stage = WSP_ST_MAPS;
     if (!stage && write_proc((pid_t)pid, "gid_map", c->gid_map) != 0) stage = WSP_ST_MAPS;
-    // Release the child to assemble its root while we move it into the cgroups: a v1
-    // migration waits for an RCU grace period, which then overlaps with the mount work.
+    // Release the child to assemble its root while we move it into the cgroups (v2): moving
+    // another process waits for an RCU grace period, which then overlaps with the mount work.
+    // v1 cgroups are joined by the child itself, which costs no grace period.
     if (!stage && write(syncp[1], "g", 1) != 1) stage = WSP_ST_SYNC;
-    for (int i = 0; !stage && i < c->ncgroup_fds; i++) {
+    for (int i = 0; !stage && !c->cgroup_self_join && i < c->ncgroup_fds; i++) {
         char buf[24];
         int len = snprintf(buf, sizeof(buf), "%ld", pid);
-        if (write(c->cgroup_procs_fds[i], buf, (size_t)len) != len) { stage = WSP_ST_CGROUP; r->err_index = i; }
+        if (write(c->cgroup_fds[i], buf, (size_t)len) != len) { stage = WSP_ST_CGROUP; r->err_index = i; }
     }
     if (!stage && write(syncp[1], "c", 1) != 1) stage = WSP_ST_SYNC;
     saved = errno;

@@ -11,7 +11,13 @@ final class CgroupSet {
 
     let version: Version
     private(set) var dirs: [String]
-    private(set) var procsFDs: [Int32] = []
+    /// Open membership files, one per hierarchy: v1 `tasks` (the child writes "0" to join
+    /// itself), v2 `cgroup.procs` (Warden writes the child's pid).
+    private(set) var memberFDs: [Int32] = []
+    /// v1: the child joins by itself. Moving the *calling thread* through `tasks` skips the
+    /// kernel's global threadgroup rwsem, whose write side waits for a full RCU grace period
+    /// (4–14 ms here) when another process is moved through `cgroup.procs`.
+    var childJoinsItself: Bool { version == .v1 }
     private let memoryDir: String
     private let pidsDir: String
     private let cpuDir: String?
@@ -30,7 +36,9 @@ final class CgroupSet {
                                         mounts: readSmallFile("/proc/self/mounts") ?? "")
         var reasons: [String] = []
         // Per-run cgroups of a killed Warden are empty (its tree died with it): remove them.
-        for base in Set(Array(layout.v1.values) + (layout.v2.map { [$0] } ?? [])) { StaleRuns.collect(in: base, prefix: "warden-") }
+        // Only the hierarchies Warden creates them in are swept (each sweep reads a directory).
+        let used = [layout.v2, layout.v1["memory"], layout.v1["pids"], layout.v1["cpuacct"]].compactMap { $0 }
+        for base in Set(used) { StaleRuns.collect(in: base, prefix: "warden-") }
         if let base = layout.v2 {
             switch tryV2(base: base, limits: limits, runID: runID) {
             case .success(let set): return .success(set)
@@ -66,7 +74,9 @@ final class CgroupSet {
             return .failure(CgroupFailure(why))
         }
         _ = writeSmallFile(dir + "/memory.swap.max", "0")
-        guard set.openProcs() else { let why = "open cgroup.procs: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
+        guard set.openMembership("cgroup.procs") else {
+            let why = "open cgroup.procs: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why))
+        }
         return .success(set)
     }
 
@@ -92,15 +102,15 @@ final class CgroupSet {
         }
         ok = ok && writeSmallFile(pids + name + "/pids.max", String(limits.pids))
         guard ok else { let why = "writing limits: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
-        guard set.openProcs() else { let why = "open cgroup.procs: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
+        guard set.openMembership("tasks") else { let why = "open tasks: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
         return .success(set)
     }
 
-    private func openProcs() -> Bool {
+    private func openMembership(_ file: String) -> Bool {
         for d in dirs {
-            let fd = open(d + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            let fd = open(d + "/" + file, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else { return false }
-            procsFDs.append(fd)
+            memberFDs.append(fd)
         }
         return true
     }
@@ -145,8 +155,8 @@ final class CgroupSet {
     /// Kills anything still inside and removes the directories; returns the ones that remain.
     @discardableResult
     func destroy() -> [String] {
-        for fd in procsFDs { close(fd) }
-        procsFDs = []
+        for fd in memberFDs { close(fd) }
+        memberFDs = []
         var left: [String] = []
         for d in dirs {
             var removed = false

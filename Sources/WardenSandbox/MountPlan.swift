@@ -1,7 +1,7 @@
 import WardenCore
 
 /// One step of assembling the sandbox root; mirrors `wsp_op` in the C target. Paths are
-/// sandbox paths; the spawner prefixes them with the staging directory.
+/// sandbox paths; the spawner prefixes them with where the child assembles the new root.
 public enum MountOp: Sendable, Equatable {
     case dir(String, mode: Int)
     case file(String)

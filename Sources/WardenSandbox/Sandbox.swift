@@ -34,7 +34,7 @@ public enum Sandbox {
         let executables = try resolver.allowedExecutables(program: program, allowExec: spec.allowExec)
         let abi = Int(wsp_landlock_abi())
         let landlock = try LandlockPlan.build(plan: plan, executables: executables, abi: abi)
-        let bpf = SeccompPolicy.program()
+        let bpf = SeccompPolicy.compiled
 
         let rootless = geteuid() != 0
         let hostUID = rootless ? UInt32(geteuid()) : rootHostID
@@ -42,7 +42,7 @@ public enum Sandbox {
         let inside = MountPlan.insideID
         var enforcement: [String: String] = [
             "mode": rootless ? "rootless" : "root", "host_uid": String(hostUID),
-            "landlock_abi": String(abi), "seccomp": "bpf(\(bpf.count) insns)",
+            "landlock_abi": String(abi), "seccomp": "bpf(\(bpf.instructions.count) insns)",
             // Only global root may set the per-PID-namespace sysctl; see docs/SANDBOX.md.
             "memfd_noexec": rootless ? "not enforced (rootless)" : "2",
         ]
@@ -63,16 +63,6 @@ public enum Sandbox {
         defer { for fd in idmapped.values { close(fd) } }
         let trees = rootless ? [:] : try bindTrees(plan: plan)
         defer { for fd in trees.values { close(fd) } }
-
-        StaleRuns.collect(in: "/tmp", prefix: "warden-root-")
-        var template = Array("/tmp/warden-root-\(getpid())-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw .denied("sandbox.staging_failed", "cannot create staging directory: \(errnoText())")
-        }
-        let staging = String(cString: made)
-        // Only needed until the child has pivoted; removed right after spawn (or on failure).
-        var stagingRemoved = false
-        defer { if !stagingRemoved { rmdir(staging) } }
 
         let out = try pipePair(), err = try pipePair()
         var childEnds = [out.write, err.write]
@@ -103,18 +93,17 @@ public enum Sandbox {
         let rlimits = RlimitPlan.build(spec.limits, cgroupEnforced: cgroups != nil)
 
         let request = SpawnRequest(
-            staging: staging, ops: plan.ops, idmappedFDs: idmapped, treeFDs: trees, hostname: spec.hostname, landlock: landlock,
-            bpf: SeccompCompiler.bytes(bpf), bpfCount: bpf.count, rlimits: rlimits.map { ($0.resource, $0.soft, $0.hard) }, execPath: program.sandboxPath,
+            base: "/tmp", ops: plan.ops, idmappedFDs: idmapped, treeFDs: trees, hostname: spec.hostname, landlock: landlock,
+            bpf: bpf.bytes, bpfCount: bpf.instructions.count, rlimits: rlimits.map { ($0.resource, $0.soft, $0.hard) }, execPath: program.sandboxPath,
             argv: [spec.command] + spec.arguments, envp: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             cwd: spec.cwd, rootless: rootless, insideID: Int32(inside),
             uidMap: idMap(inside: inside, host: hostUID, rootless: rootless),
             gidMap: idMap(inside: inside, host: hostGID, rootless: rootless),
             stdinFD: stdinFD, stdoutFD: pty?.slave ?? out.write, stderrFD: pty?.slave ?? err.write,
-            controllingTTY: pty != nil, cgroupFDs: cgroups?.procsFDs ?? [], cloneFlags: cloneFlags)
+            controllingTTY: pty != nil, cgroupFDs: cgroups?.memberFDs ?? [],
+            cgroupSelfJoin: cgroups?.childJoinsItself ?? false, cloneFlags: cloneFlags)
         let start = monotonicNanos()
         let sandbox = try Spawner.spawn(request)
-        rmdir(staging)
-        stagingRemoved = true
         for fd in childEnds { close(fd) }
         childEnds = []
         defer { close(sandbox.pidfd); close(sandbox.statusFD); close(sandbox.lifelineFD) }

@@ -55,4 +55,21 @@ public enum SeccompPolicy {
     public static func program() -> [BPFInstruction] {
         SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64, rules: rules)
     }
+
+    /// `program()` and its kernel byte image, compiled once per process: the policy is fixed,
+    /// so every sandbox loads the same filter (an in-process caller no longer recompiles it
+    /// per run).
+    public static let compiled = CompiledFilter(program())
+}
+
+/// A compiled seccomp filter, ready for `SECCOMP_SET_MODE_FILTER`.
+public struct CompiledFilter: Sendable, Equatable {
+    public let instructions: [BPFInstruction]
+    /// `struct sock_filter[]` bytes.
+    public let bytes: [UInt8]
+
+    public init(_ instructions: [BPFInstruction]) {
+        self.instructions = instructions
+        self.bytes = SeccompCompiler.bytes(instructions)
+    }
 }

@@ -6,7 +6,8 @@ import WardenCore
 
 /// Everything `wsp_spawn` needs, already decided by the pure planners.
 struct SpawnRequest {
-    var staging: String
+    /// Existing host directory the child covers with its scratch tmpfs (see `wsp_config.base`).
+    var base: String
     var ops: [MountOp]
     var idmappedFDs: [String: Int32]      // destination → detached idmapped tree
     var treeFDs: [Int: Int32]             // op index → detached bind tree prepared by the parent
@@ -26,6 +27,7 @@ struct SpawnRequest {
     var stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32
     var controllingTTY: Bool
     var cgroupFDs: [Int32]
+    var cgroupSelfJoin: Bool
     var cloneFlags: UInt64
 }
 
@@ -70,7 +72,7 @@ enum Spawner {
             o.kind = kind
             if let b = srcBytes { o.src = arena.bytes(b); o.src_len = b.count }
             else if let s = src { o.src = arena.str(s); o.src_len = s.utf8.count }
-            o.dst = arena.str(r.staging + (dst == "/" ? "" : dst))
+            o.dst = arena.str(WSP_NEWROOT + (dst == "/" ? "" : dst))
             o.data = data.map { arena.str($0) }
             o.mode = Int32(mode)
             o.readonly = ro ? 1 : 0
@@ -87,12 +89,12 @@ enum Spawner {
             case .dir(let p, let mode): op(Int32(WSP_OP_DIR.rawValue), dst: p, mode: mode)
             case .file(let p): op(Int32(WSP_OP_FILE.rawValue), dst: p)
             case .bind(let s, let d, let ro, let dev):
-                op(Int32(WSP_OP_BIND.rawValue), src: s, dst: d, ro: ro, nodev: !dev)
+                op(Int32(WSP_OP_BIND.rawValue), src: hostSource(s), dst: d, ro: ro, nodev: !dev)
             case .bindWritable(let s, let d):
                 if let fd = r.idmappedFDs[d] {
                     op(Int32(WSP_OP_MOVE_FD.rawValue), dst: d, fd: fd)
                 } else {
-                    op(Int32(WSP_OP_BIND.rawValue), src: s, dst: d, ro: false)
+                    op(Int32(WSP_OP_BIND.rawValue), src: hostSource(s), dst: d, ro: false)
                 }
             case .tmpfs(let p, let options): op(Int32(WSP_OP_TMPFS.rawValue), dst: p, data: options)
             case .proc(let p): op(Int32(WSP_OP_PROC.rawValue), dst: p)
@@ -115,7 +117,7 @@ enum Spawner {
                     r.bpf.withUnsafeBytes { bpfBuf in
                         r.cgroupFDs.withUnsafeBufferPointer { cgBuf in
                             var c = wsp_config()
-                            c.staging = arena.str(r.staging)
+                            c.base = arena.str(r.base)
                             c.ops = opsBuf.baseAddress
                             c.nops = Int32(opsBuf.count)
                             c.hostname = arena.str(r.hostname)
@@ -144,8 +146,9 @@ enum Spawner {
                             c.stdout_fd = r.stdoutFD
                             c.stderr_fd = r.stderrFD
                             c.controlling_tty = r.controllingTTY ? 1 : 0
-                            c.cgroup_procs_fds = cgBuf.baseAddress
+                            c.cgroup_fds = cgBuf.baseAddress
                             c.ncgroup_fds = Int32(cgBuf.count)
+                            c.cgroup_self_join = r.cgroupSelfJoin ? 1 : 0
                             c.clone_flags = r.cloneFlags
                             return wsp_spawn(&c, &result)
                         }
@@ -155,6 +158,17 @@ enum Spawner {
         }
         guard rc == 0 else { throw SpawnFailure.error(result, request: r) }
         return SpawnedSandbox(pid: result.pid, pidfd: result.pidfd, statusFD: result.status_fd, lifelineFD: result.lifeline_fd)
+    }
+
+    /// A bind source as the child reaches it: the host root is at `WSP_OLDROOT` there and its
+    /// own root is the scratch tmpfs, so an absolute symlink inside the path would resolve
+    /// against the wrong root. The path is resolved here first (the kernel follows the same
+    /// symlinks for a bind; the planner already refused a source that is itself a symlink).
+    static func hostSource(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return WSP_OLDROOT + path }
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        return WSP_OLDROOT + (real == "/" ? "" : real)
     }
 
     static func capLastCap() -> Int {

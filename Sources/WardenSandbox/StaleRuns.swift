@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Per-run directories (cgroups, staging dirs) carry the creating Warden's pid in their name,
+/// Per-run directories (cgroups) carry the creating Warden's pid in their name,
 /// so a later run can remove what a killed Warden left behind.
 enum StaleRuns {
     /// Removes (rmdir: empty ones only) entries of `directory` named `<prefix><pid>-<rest>`

@@ -1,9 +1,13 @@
 // In-process spawn+wait latency: Sandbox.run(/bin/true) (the path `warden run` and a server
-// use) against a bare posix_spawn + waitpid of /bin/true. Prints medians and the ratio.
+// use) against a bare posix_spawn + waitpid of /bin/true, and against the kernel floor: the
+// same namespaces created, a fresh root switched to (pivot_root + detach), exited and reaped
+// with no other work. Iterations are interleaved so load hits every variant alike. Prints
+// medians and ratios.
 // Usage: warden-bench-sandbox [iterations]   (docs/SANDBOX.md)
 #if canImport(Glibc)
 import Glibc
 #endif
+import CWardenSpawn
 import Foundation
 import WardenSandbox
 
@@ -30,11 +34,21 @@ func posixSpawnTrue() -> Bool {
     return waitpid(pid, &status, 0) == pid && status == 0
 }
 
+/// User, mount, PID, IPC, UTS, network and time namespaces: what every sandbox gets
+/// (the cgroup namespace is unshared later, from inside).
+let namespaceFlags: UInt64 = 0x1000_0000 | 0x0002_0000 | 0x2000_0000 | 0x0800_0000 | 0x0400_0000 | 0x4000_0000 | 0x80
+let withoutNet = namespaceFlags & ~UInt64(0x4000_0000)
+
 var spec = SandboxSpec(command: "/bin/true")
 spec.limits.allowRlimitFallback = geteuid() != 0
-var bare: [UInt64] = []
-var sandboxed: [UInt64] = []
+var samples: [String: [UInt64]] = [:]
+@MainActor func floor(_ name: String, _ flags: UInt64, switchRoot: Bool, keep: Bool) {
+    let ns = wsp_bench_namespace_floor(flags, switchRoot ? 1 : 0)
+    guard ns >= 0 else { print("\(name) failed: \(String(cString: strerror(Int32(-ns))))"); exit(1) }
+    if keep { samples[name, default: []].append(UInt64(ns)) }
+}
 for i in 0..<(iterations + 10) {
+    let keep = i >= 10   // warm-up excluded
     let t0 = nowNanos()
     guard posixSpawnTrue() else { print("posix_spawn failed"); exit(1) }
     let t1 = nowNanos()
@@ -46,13 +60,25 @@ for i in 0..<(iterations + 10) {
         exit(1)
     }
     let t2 = nowNanos()
-    if i >= 10 {   // warm-up excluded
-        bare.append(t1 - t0)
-        sandboxed.append(t2 - t1)
+    if keep {
+        samples["posix", default: []].append(t1 - t0)
+        samples["sandbox", default: []].append(t2 - t1)
     }
+    floor("ns", namespaceFlags, switchRoot: false, keep: keep)
+    floor("ns-nonet", withoutNet, switchRoot: false, keep: keep)
+    floor("ns-root", namespaceFlags, switchRoot: true, keep: keep)
 }
-let b = median(bare), s = median(sandboxed)
+@MainActor func line(_ label: String, _ key: String) -> Double {
+    let m = median(samples[key] ?? [])
+    print(label.padding(toLength: 62, withPad: " ", startingAt: 0) + String(format: "median %.3f ms", m))
+    return m
+}
 print("iterations: \(iterations)")
-print("posix_spawn+waitpid /bin/true   median \(String(format: "%.3f", b)) ms")
-print("Sandbox.run /bin/true           median \(String(format: "%.3f", s)) ms")
-print("ratio sandbox/posix_spawn: \(String(format: "%.2f", s / b))x")
+let b = line("posix_spawn+waitpid /bin/true", "posix")
+let s = line("Sandbox.run /bin/true", "sandbox")
+let n = line("floor: clone3 all namespaces, exit, reap (no program)", "ns")
+_ = line("floor: same without the network namespace", "ns-nonet")
+let r = line("floor: all namespaces + fresh root (pivot_root, detach)", "ns-root")
+print(String(format: "ratio sandbox/posix_spawn: %.2fx (goal <= 3x)", s / b))
+print(String(format: "ratio floor(namespaces+root)/posix_spawn: %.2fx; sandbox/floor: %.2fx", r / b, s / r))
+_ = n

@@ -255,13 +255,7 @@ struct EscapeHostTests {
     @Test(arguments: Harness.Mode.allCases)
     func programRunsAsAnUnprivilegedHostUidAndDiesWithWarden(mode: Harness.Mode) throws {
         let token = "WARDEN-ID-\(UUID().uuidString.prefix(8))"
-        let p = try Harness.startProbe(mode, ["hold", "30", token], stdout: FileHandle.nullDevice)
-        var pids: [Int32] = []
-        for _ in 0..<400 where pids.isEmpty {
-            usleep(10000)
-            pids = Harness.processes(containing: token)
-        }
-        let pid = try #require(pids.first)
+        let (p, pid) = try Harness.holdingProbe(mode, token: token)
         let status = String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/status") ?? Data(), as: UTF8.self)
         let uidLine = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }.map(String.init) ?? ""
         let expected = mode == .root ? "1999900000" : "65534"

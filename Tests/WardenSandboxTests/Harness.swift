@@ -158,6 +158,23 @@ enum Harness {
         return path
     }
 
+    /// Starts `probe hold 30 TOKEN` in the background and waits until the program runs;
+    /// returns Warden's process and the program's host pid.
+    static func holdingProbe(_ mode: Mode, token: String) throws -> (warden: Process, program: Int32) {
+        let p = try startProbe(mode, ["hold", "30", token], stdout: FileHandle.nullDevice)
+        var pids: [Int32] = []
+        for _ in 0..<400 where pids.isEmpty {
+            usleep(10000)
+            pids = processes(containing: token)
+        }
+        guard let pid = pids.first else {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            throw Failure(description: "probe holding \(token) never appeared")
+        }
+        return (p, pid)
+    }
+
     /// Host processes whose command line contains `token`.
     static func processes(containing token: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

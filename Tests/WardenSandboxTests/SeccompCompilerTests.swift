@@ -45,7 +45,8 @@ struct BPFMachine {
 
 @Suite("Seccomp BPF compiler")
 struct SeccompCompilerTests {
-    let machine = BPFMachine(program: SeccompPolicy.program())
+    /// The filter the sandbox actually loads (compiled once per process).
+    let machine = BPFMachine(program: SeccompPolicy.compiled.instructions)
     let allow = SeccompAction.allow.value
     let eperm = SeccompAction.errno(1).value
     let kill = SeccompAction.killProcess.value
@@ -114,5 +115,18 @@ struct SeccompCompilerTests {
         #expect(m.run(nr: 399, args: [2]) == .verdict(allow))
         #expect(m.run(nr: 400) == .verdict(allow))
         #expect(SeccompCompiler.bytes(program).count == program.count * 8)
+    }
+
+    /// The per-process cached filter is exactly a fresh compilation (instructions and the bytes
+    /// handed to the kernel), so caching cannot drift from the policy the tests above check.
+    @Test func cachedFilterIsAFreshCompilation() {
+        let fresh = SeccompPolicy.program()
+        #expect(SeccompPolicy.compiled.instructions == fresh)
+        #expect(SeccompPolicy.compiled.bytes == SeccompCompiler.bytes(fresh))
+        let again = BPFMachine(program: SeccompPolicy.compiled.instructions)
+        for (name, nr) in SeccompPolicy.denied {
+            #expect(again.run(nr: nr) == .verdict(eperm), "\(name)")
+        }
+        #expect(again.run(nr: 0, arch: 0x4000_0003) == .verdict(kill))
     }
 }

@@ -13,6 +13,11 @@
 extern "C" {
 #endif
 
+/// Where the child assembles the sandbox root and sees the host root, between its two
+/// pivot_roots. Op destinations are under WSP_NEWROOT, bind sources under WSP_OLDROOT.
+#define WSP_NEWROOT "/newroot"
+#define WSP_OLDROOT "/oldroot"
+
 /// Mount-plan operations, executed in order by the child before pivot_root.
 enum wsp_op_kind {
     WSP_OP_DIR = 1,        // mkdir(dst, mode); EEXIST is fine
@@ -50,7 +55,8 @@ struct wsp_rlimit {
 };
 
 struct wsp_config {
-    const char *staging;                 // host dir the new root tmpfs is mounted on
+    const char *base;                    // existing host dir (/tmp) the child covers with a
+                                         // scratch tmpfs in its own mount namespace
     const struct wsp_op *ops; int nops;
     const char *hostname;
     const char *memfd_noexec_path;       // /proc/sys/vm/memfd_noexec (root mode), or NULL
@@ -74,7 +80,9 @@ struct wsp_config {
 
     int stdin_fd, stdout_fd, stderr_fd;
     int controlling_tty;                 // 1: stdin is a pty slave to become the controlling tty
-    const int *cgroup_procs_fds; int ncgroup_fds;   // parent writes the child pid there
+    const int *cgroup_fds; int ncgroup_fds;   // per-run cgroup membership files
+    int cgroup_self_join;                // 1: v1 `tasks`, the child writes "0" (itself) before any
+                                         // setup; 0: v2 `cgroup.procs`, the parent writes the pid
     uint64_t clone_flags;
 };
 
@@ -132,6 +140,11 @@ int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
 /// caller's credentials: as root, bind sources need not be reachable by the sandbox uid.
 /// Returns the tree fd or -errno.
 int wsp_clone_tree(const char *path, int recursive, int readonly, int nodev);
+
+/// Benchmark floor: clone3 with `flags` (writing identity maps for a user namespace), the
+/// child optionally switching to a fresh tmpfs root (pivot_root + detach), exit, and reap.
+/// Returns the elapsed nanoseconds or -errno.
+int64_t wsp_bench_namespace_floor(uint64_t flags, int switch_root);
 
 /// Doctor probes: each tries the primitive in a short-lived child. 0 = works, else errno.
 int wsp_probe_unshare(uint64_t flags);

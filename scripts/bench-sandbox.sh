@@ -1,0 +1,20 @@
+#!/bin/sh
+# Sandbox benchmark (docs/SANDBOX.md, "Benchmark"): builds the recommended release binaries
+# (static Swift standard library: about 2x faster process start than a dynamic one here),
+# then runs `warden exec -- /bin/true` side by side with bubblewrap in one hyperfine run, and
+# the in-process Sandbox.run benchmark. Run as root (root mode); needs hyperfine and bwrap.
+# Usage: scripts/bench-sandbox.sh [BASELINE_DIR]
+#   BASELINE_DIR: a directory holding an older `warden` to compare in the same run.
+set -eu
+cd "$(dirname "$0")/.."
+swift build -c release --static-swift-stdlib --scratch-path .build-release --product warden
+swift build -c release --static-swift-stdlib --scratch-path .build-release --product warden-bench-sandbox
+mkdir -p /tmp/bench
+cp .build-release/release/warden .build-release/release/warden-bench-sandbox /tmp/bench/
+BWRAP='bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev --tmpfs /tmp /bin/true'
+set -- '/bin/true' '/tmp/bench/warden exec --no-stdin -- /bin/true' "$BWRAP" \
+  '/tmp/bench/warden exec --net host -- /bin/true' ${1:+"$1/warden exec --no-stdin -- /bin/true"}
+uptime
+cd /tmp && hyperfine -N --warmup 20 --runs 300 -i "$@"
+/tmp/bench/warden-bench-sandbox 200
+uptime
