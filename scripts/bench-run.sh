@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-100}
 if [ -z "${WARDEN_BIN:-}" ]; then
-  swift build -c release --product warden --scratch-path .build-release -Xswiftc -static-stdlib >/dev/null
+  swift build -c release --static-swift-stdlib --scratch-path .build-release --product warden >/dev/null
 fi
 W="${WARDEN_BIN:-$PWD/.build-release/release/warden}"
 d=$(mktemp -d /tmp/warden-bench.XXXXXX); chmod 0755 "$d"

@@ -33,6 +33,24 @@ enum InlineCode {
         return t
     }()
 
+    /// One bit per (length, first byte) of the names in `families`: a name whose pair is not
+    /// set cannot be in the table, which most argv words (flags, file names) show without
+    /// hashing the string.
+    static let shapes: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: 32 * 4)
+        for name in families.keys {
+            let u = Array(name.utf8)
+            guard let first = u.first, u.count < 32 else { continue }
+            bits[u.count * 4 + Int(first >> 6)] |= 1 << UInt64(first & 63)
+        }
+        return bits
+    }()
+
+    static func mayBeFamily(_ u: Substring.UTF8View) -> Bool {
+        guard let first = u.first, u.count < 32 else { return false }
+        return shapes[u.count * 4 + Int(first >> 6)] & (1 << UInt64(first & 63)) != 0
+    }
+
     /// The family of a program basename, or nil for ordinary programs.
     static func family(_ name: String) -> Family? {
         // Strip a version suffix (`python3.12`, `php8.2`, `lua-5.4`) byte-wise.
@@ -43,8 +61,10 @@ enum InlineCode {
             guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") else { break }
             end = u.index(before: end)
         }
+        let stem = Substring(name)[..<end]
+        guard mayBeFamily(stem.utf8) else { return nil }
         if end == u.endIndex { return families[name] }
-        return families[String(decoding: u[..<end], as: UTF8.self)]
+        return families[String(stem)]
     }
 
     static func basename(_ s: String) -> String {

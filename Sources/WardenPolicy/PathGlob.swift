@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A deny glob over absolute paths: segments separated by `/`; `**` matches zero or more
 /// whole segments, `*` any run of characters within one segment, `?` one character.
 /// A pattern is absolute (`/home/*/.aws/**`) or starts with `**/` (anywhere).
@@ -33,6 +36,26 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
         if parts.allSatisfy({ $0 == Array("**".utf8) }) { throw PolicyFieldError("glob \"\(pattern)\" matches every path") }
         self.pattern = pattern
         self.segments = parts.map { $0.map(PathGlob.fold) }
+        // Each non-`**` segment matches exactly one path segment, so a literal one must
+        // appear in any matching path as a whole segment: a cheap test that rejects most paths.
+        anchor = segments.filter { $0 != PathGlob.doubleStar && !$0.contains(UInt8(ascii: "*")) && !$0.contains(UInt8(ascii: "?")) }
+            .max { $0.count < $1.count }
+    }
+
+    /// The longest literal segment (folded), if the pattern has one.
+    let anchor: [UInt8]?
+
+    /// True when `path` (folded, flat) has a segment equal to `anchor`.
+    static func hasSegment(_ path: UnsafeBufferPointer<UInt8>, _ anchor: [UInt8]) -> Bool {
+        var at = 0
+        while at < path.count {
+            let end = segmentEnd(path, at)
+            if end - at - 1 == anchor.count, anchor.withUnsafeBufferPointer({ a in memcmp(a.baseAddress!, path.baseAddress! + at + 1, a.count) == 0 }) {
+                return true
+            }
+            at = end
+        }
+        return false
     }
 
     public var description: String { pattern }
@@ -45,7 +68,10 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Matches an ASCII-folded path in the flat form `/a/b` (empty for the root).
-    func matches(folded: UnsafeBufferPointer<UInt8>) -> Bool { PathGlob.match(segments, 0, folded, 0) }
+    func matches(folded: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let anchor, !PathGlob.hasSegment(folded, anchor) { return false }
+        return PathGlob.match(segments, 0, folded, 0)
+    }
 
     /// The first of `globs` matching any of `paths` (each path folded once, not per glob).
     static func firstMatch(_ globs: [PathGlob], _ paths: NormalizedPath...) -> PathGlob? {
@@ -66,7 +92,7 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
         return path.bytes.withUnsafeBufferPointer(body)
     }
 
-    private static let doubleStar = Array("**".utf8)
+    static let doubleStar = Array("**".utf8)
     private static let slash = UInt8(ascii: "/")
 
     /// The end of the segment starting after the `/` at `at`.

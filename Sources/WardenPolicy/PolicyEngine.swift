@@ -252,8 +252,12 @@ struct Context {
                 fail(Self.pathRule(n), "policy.path.denied", "\(access.path) (\(real)) matches deny glob \(g.pattern)")
                 continue
             }
-            let trees = access.write ? writableTrees : readonlyTrees + writableTrees
-            let inside = trees.contains { real.isWithin($0.real) } && trees.contains { lexical.isWithin($0.lexical) || lexical.isWithin($0.real) }
+            func within(_ trees: [(lexical: NormalizedPath, real: NormalizedPath)]) -> (real: Bool, lexical: Bool) {
+                (trees.contains { real.isWithin($0.real) }, trees.contains { lexical.isWithin($0.lexical) || lexical.isWithin($0.real) })
+            }
+            let w = within(writableTrees)
+            let r = access.write ? (real: false, lexical: false) : within(readonlyTrees)
+            let inside = (w.real || r.real) && (w.lexical || r.lexical)
             if inside {
                 trace.append(TraceStep(.path(label: n, write: access.write, path: access.path, real: real)))
             } else {
