@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "WardenCore"),
         // Home directory layout, configuration, and the SQLite database (GRDB) with migrations.
         .target(name: "WardenHome", dependencies: [
-            "WardenCore",
+            "WardenCore", "CWardenSQLite",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Admit: keys, trust store, JWS, manifests, artifacts, authorizations.
@@ -31,6 +31,8 @@ let package = Package(
         ]),
         // Confine: the post-clone child and the syscalls Swift cannot make safely after clone.
         .target(name: "CWardenSpawn"),
+        // One SQLite call Swift cannot make (variadic sqlite3_db_config); see WardenDatabase.
+        .target(name: "CWardenSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
         .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn"]),
         // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.

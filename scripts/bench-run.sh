@@ -24,12 +24,18 @@ mkdir -p "$d/workspace"
 sed '/deny:/d; s/executions: 100/executions: 1000000/; s/cpu_seconds: 300/cpu_seconds: 1000000/' samples/policies/quickstart.yaml > "$d/plain.yaml"
 sed 's/executions: 100/executions: 1000000/; s/cpu_seconds: 300/cpu_seconds: 1000000/' samples/policies/quickstart.yaml > "$d/globs.yaml"
 cd "$d"
-hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$d/results.md" \
+hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$d/results.md" --export-json "$d/results.json" \
   -n bare "$d/hello greet bench" \
   -n exec "$W exec --ro $d/hello:/tool/hello --allow-exec /tool/hello -- /tool/hello greet bench" \
   -n run "$W run hello --tenant bench --policy $d/plain.yaml -- greet bench" \
   -n run-with-deny-globs "$W run hello --tenant bench --policy $d/globs.yaml -- greet bench" 2>&1 | grep -v "^ *$"
 cat "$d/results.md"
+echo "== medians (ms)"
+python3 -c '
+import json,sys
+r={x["command"]:x["median"]*1000 for x in json.load(open(sys.argv[1]))["results"]}
+for k,v in r.items(): print(f"{k:22s} {v:8.1f}")
+print("run - exec: %.1f ms" % (r["run"] - r["exec"]))' "$d/results.json"
 echo "== per-stage medians of 30 'warden run --json' (microseconds)"
 for i in $(seq 30); do "$W" run hello --tenant bench --policy "$d/plain.yaml" --json -- greet bench 2>/dev/null || true; done |
   python3 -c '

@@ -1,3 +1,4 @@
+import CWardenSQLite
 import Foundation
 import GRDB
 import WardenCore
@@ -16,6 +17,13 @@ public final class WardenDatabase: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Every CLI process is short-lived: SQLite's checkpoint when the last connection
+            // closes (two fsyncs, then the WAL deleted and recreated, with two more, by the
+            // next process) would cost each command four fsyncs on top of its own commits.
+            // Committed data is in the fsynced WAL either way; SQLite's automatic checkpoint
+            // (every 1000 pages) keeps the WAL bounded.
+            let rc = warden_sqlite_no_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection))
+            guard rc == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot disable checkpoint on close") }
         }
         config.busyMode = .timeout(30)
         do {
