@@ -22,25 +22,14 @@ enum ExecFastPath {
 
     static func parse(_ args: ArraySlice<String>) -> ExecOptions? {
         var o = ExecOptions()
-        var i = args.startIndex
-        func value(_ inline: String?) -> String? {
-            if let inline { return inline }
-            i += 1
-            return i < args.endIndex ? args[i] : nil
-        }
-        while i < args.endIndex {
-            let arg = args[i]
-            if arg == "--" {
-                o.command = Array(args[(i + 1)...])
-                return o.command.isEmpty ? nil : o
+        var scan = LongOptionScanner(args)
+        while let word = scan.next() {
+            guard case .option(let name, let inline) = word else {
+                guard case .terminator(let rest) = word, !rest.isEmpty else { return nil }
+                o.command = rest
+                return o
             }
-            guard arg.hasPrefix("--") else { return nil }
-            var name = String(arg.dropFirst(2))
-            var inline: String?
-            if let eq = name.firstIndex(of: "=") {
-                inline = String(name[name.index(after: eq)...])
-                name = String(name[..<eq])
-            }
+            func value(_ inline: String?) -> String? { scan.value(inline) }
             switch name {
             case "no-stdin", "rlimit-fallback", "json", "tty":
                 guard inline == nil else { return nil }
@@ -76,7 +65,6 @@ enum ExecFastPath {
             default:
                 return nil
             }
-            i += 1
         }
         return nil
     }

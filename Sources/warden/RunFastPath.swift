@@ -22,55 +22,40 @@ enum RunFastPath {
         var o = RunOptions()
         var tool: String?
         var seen = Set<String>()
-        var i = args.startIndex
-        while i < args.endIndex {
-            let arg = args[i]
-            if arg == "--" {
-                o.arguments = Array(args[(i + 1)...])
-                break
-            }
-            guard arg.hasPrefix("--") else {
+        var scan = LongOptionScanner(args)
+        loop: while let word = scan.next() {
+            switch word {
+            case .terminator(let rest):
+                o.arguments = rest
+                break loop
+            case .operand(let arg):
                 // The one operand; a second one, or anything like `-h`, goes to ArgumentParser.
                 guard tool == nil, !arg.hasPrefix("-") else { return nil }
                 tool = arg
-                i += 1
-                continue
-            }
-            var name = String(arg.dropFirst(2))
-            var inline: String?
-            if let eq = name.firstIndex(of: "=") {
-                inline = String(name[name.index(after: eq)...])
-                name = String(name[..<eq])
-            }
-            // ArgumentParser keeps the last of a repeated option; refusing here keeps one reading.
-            guard seen.insert(name).inserted else { return nil }
-            switch name {
-            case "stdin", "events", "json":
-                guard inline == nil else { return nil }
+            case .option(let name, let inline):
+                // ArgumentParser keeps the last of a repeated option; refusing here keeps one reading.
+                guard seen.insert(name).inserted else { return nil }
                 switch name {
-                case "stdin": o.stdin = true
-                case "events": o.events = true
-                default: o.json = true
+                case "stdin", "events", "json":
+                    guard inline == nil else { return nil }
+                    switch name {
+                    case "stdin": o.stdin = true
+                    case "events": o.events = true
+                    default: o.json = true
+                    }
+                case "home", "tenant", "policy", "session", "approval":
+                    guard let v = scan.value(inline), !v.hasPrefix("-") else { return nil }
+                    switch name {
+                    case "home": o.home = v
+                    case "tenant": o.tenant = v
+                    case "policy": o.policy = v
+                    case "session": o.session = v
+                    default: o.approval = v
+                    }
+                default:
+                    return nil
                 }
-            case "home", "tenant", "policy", "session", "approval":
-                let v: String
-                if let inline { v = inline } else {
-                    i += 1
-                    guard i < args.endIndex else { return nil }
-                    v = args[i]
-                }
-                guard !v.hasPrefix("-") else { return nil }
-                switch name {
-                case "home": o.home = v
-                case "tenant": o.tenant = v
-                case "policy": o.policy = v
-                case "session": o.session = v
-                default: o.approval = v
-                }
-            default:
-                return nil
             }
-            i += 1
         }
         guard let tool else { return nil }
         o.tool = tool
