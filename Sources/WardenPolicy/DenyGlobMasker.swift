@@ -219,7 +219,8 @@ public enum DenyGlobMasker {
             }
             var nodes = [DenyGlobIndex?](repeating: nil, count: l.subdirs.count)
             for result in parts.results {
-                guard let result else { continue }
+                // Every worker reports; a missing part would be an unwalked subtree: fail closed.
+                guard let result else { throw .denied("policy.mask_internal", "a deny-glob walk worker did not report; refusing to start unmasked") }
                 let (found, visited, relisted, mine) = try result.get()
                 self.found.formUnion(found)
                 self.relisted += relisted
