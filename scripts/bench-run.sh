@@ -41,7 +41,7 @@ for i in $(seq 30); do "$W" run hello --tenant bench --policy "$d/plain.yaml" --
   python3 -c '
 import json,sys,statistics
 rows=[json.loads(l)["stages_us"] for l in sys.stdin if l.startswith("{")]
-for k in ["admit","decide","record","confine","emit"]:
+for k in ["open","admit","decide","record","confine","emit","close"]:
     vals=[r.get(k,0) for r in rows]
     print(f"{k:8s} median {statistics.median(vals):8.0f} us")'
 echo "home: $WARDEN_HOME"

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import WardenCore
 import WardenEvents
@@ -27,6 +28,9 @@ struct RunOptions: Equatable {
             guard a.hasPrefix("@") else { return a }
             return try readJWS(String(a.dropFirst()))
         }
+        // `open` and `close` join the pipeline's own stages in `stages_us`: what a one-shot
+        // process pays around the pipeline (home, database, keys, ledger; sink drain, commit).
+        let opened = DispatchTime.now().uptimeNanoseconds
         let (home, db) = try GlobalOptions.openDatabase(home)
         let homeConfig = try HomeConfig.load(home: home)
         let config = try LedgerConfig(config: homeConfig)
@@ -39,11 +43,16 @@ struct RunOptions: Equatable {
         let request = RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
                                  approvalToken: token, stdin: stdin ? .inherit(fd: 0) : .null,
                                  captureLimit: json ? 1 << 20 : 4096)
-        let outcome = await runner.run(request)
+        let started = DispatchTime.now().uptimeNanoseconds
+        var outcome = await runner.run(request)
+        let finished = DispatchTime.now().uptimeNanoseconds
         // Sinks drain (bounded), their failures become ledger records, then the ledger closes.
         emitter.close()
         failures.flush()
         ledger.close()
+        let closed = DispatchTime.now().uptimeNanoseconds
+        outcome.stageMillis.insert(("open", Double(started - opened) / 1e6), at: 0)
+        outcome.stageMillis.append(("close", Double(closed - finished) / 1e6))
         if json {
             Terminal.json(RunReport.json(outcome))
         } else {

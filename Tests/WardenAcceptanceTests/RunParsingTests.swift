@@ -28,6 +28,10 @@ import Testing
         #expect(ra?["status"] as? Int == 0 && rb?["status"] as? Int == 0)
         #expect((ra?["stdout"] as? String)?.contains("same") == true, "\(a.stdout)")
         #expect(ra?["stdout"] as? String == rb?["stdout"] as? String)
+        // The JSON report accounts for the whole run, the process's own open and close included.
+        let stages = ra?["stages_us"] as? [String: Any] ?? [:]
+        #expect(Set(stages.keys) == ["open", "admit", "decide", "record", "confine", "emit", "close"], "\(stages)")
+        #expect(stages.values.allSatisfy { ($0 as? Int ?? -1) >= 0 })
         // Tool arguments after `--` are the tool's, even when they look like warden options.
         let passthrough = try h.warden(["run", "hello", "--tenant", "acme", "--policy", p, "--json", "--", "greet", "--json"])
         #expect((AcceptanceHome.object(passthrough.stdout)?["stdout"] as? String)?.contains("--json") == true, "\(passthrough.transcript)")
