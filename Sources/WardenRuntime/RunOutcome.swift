@@ -33,4 +33,11 @@ public struct RunOutcome: Sendable {
     public var event: JSONValue?
     /// Milliseconds spent in each stage, in pipeline order.
     public var stageMillis: [(stage: String, millis: Double)]
+
+    /// Records that the request stopped at `verdict` because of `error`.
+    mutating func fail(_ error: WardenError, _ verdict: Verdict) {
+        self.error = error
+        status = error.exitCode
+        self.verdict = verdict
+    }
 }

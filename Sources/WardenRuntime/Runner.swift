@@ -57,17 +57,12 @@ public final class Runner: @unchecked Sendable {
             do throws(WardenError) {
                 admitted = try admit(request, now: now)
             } catch {
-                outcome.error = error
-                outcome.status = error.exitCode
+                outcome.fail(error, .rejected)
                 clock.lap("admit")
                 stage(&log, .toolRejected, request, outcome, subject: request.tool.description, decision: "deny",
                       details: ["code": .string(error.code), "reason": .string(error.message)])
-                try await flush(&log, &outcome)
-                clock.lap("record")
-                emit(&outcome, request, manifest: nil, jws: nil, decision: "deny", reasons: [error.description])
-                clock.lap("emit")
-                outcome.stageMillis = clock.stages
-                return outcome
+                return try await conclude(&outcome, &log, &clock, lapping: "record", request, manifest: nil, jws: nil,
+                                          decision: "deny", reasons: [error.description])
             }
             let m = admitted.manifest
             defer { admitted.staged.remove() }
@@ -87,17 +82,11 @@ public final class Runner: @unchecked Sendable {
                 gateOutcome = try gate.authorize(execRequest, policy: prepared, approvalToken: request.approvalToken, now: now,
                                                  durability: .deferred)
             } catch {
-                outcome.error = error
-                outcome.status = error.exitCode
-                outcome.verdict = .denied
+                outcome.fail(error, .denied)
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "deny",
                       details: ["code": .string(error.code), "reason": .string(error.message)])
-                try await flush(&log, &outcome)
-                clock.lap("decide")
-                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: [error.description])
-                clock.lap("emit")
-                outcome.stageMillis = clock.stages
-                return outcome
+                return try await conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
+                                          decision: "deny", reasons: [error.description])
             }
             switch gateOutcome {
             case .denied(let decision):
@@ -107,12 +96,8 @@ public final class Runner: @unchecked Sendable {
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "deny",
                       details: ["policy": .string(policyName), "reasons": .array(reasons.map { .string($0) }),
                                 "trace": .array(decision.traceText.map { .string($0) })])
-                try await flush(&log, &outcome)
-                clock.lap("decide")
-                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: reasons)
-                clock.lap("emit")
-                outcome.stageMillis = clock.stages
-                return outcome
+                return try await conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
+                                          decision: "deny", reasons: reasons)
             case .approvalRequired(let decision, let need):
                 outcome.decision = decision
                 outcome.approval = need
@@ -120,13 +105,9 @@ public final class Runner: @unchecked Sendable {
                 stage(&log, .approvalRequested, request, outcome, subject: m.reference, decision: "approval_required",
                       details: ["policy": .string(policyName), "operation": .string(need.operation),
                                 "request_id": .string(need.requestID)])
-                try await flush(&log, &outcome)
-                clock.lap("decide")
-                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "approval_required",
-                     reasons: ["approval required for \(need.operation): warden approve \(need.requestID) --key APPROVER"])
-                clock.lap("emit")
-                outcome.stageMillis = clock.stages
-                return outcome
+                return try await conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
+                                          decision: "approval_required",
+                                          reasons: ["approval required for \(need.operation): warden approve \(need.requestID) --key APPROVER"])
             case .allowed(let decision, let confinement, let reservation):
                 outcome.decision = decision
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "allow",
@@ -153,7 +134,7 @@ public final class Runner: @unchecked Sendable {
                                                 environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
                                                 stdin: request.stdin)
                     stage(&log, .executionStarted, request, outcome, subject: m.reference, decision: "allow",
-                          details: ["execution_id": .string(outcome.executionID), "digest": .string(m.digest.description),
+                          details: ["digest": .string(m.digest.description),
                                                "argv": .array(confinement.argv.map { .string($0) }),
                                                "limits": .object(["wall_seconds": .int(confinement.limits.wallSeconds),
                                                                   "cpu_seconds": .int(confinement.limits.cpuSeconds),
@@ -166,18 +147,11 @@ public final class Runner: @unchecked Sendable {
                 } catch {
                     // Nothing ran (or could not be confined): charge nothing beyond the reservation.
                     try? gate.complete(reservation, cpuSeconds: 0, durability: .deferred)
-                    outcome.error = error
-                    outcome.status = error.exitCode
-                    outcome.verdict = .confinementFailed
+                    outcome.fail(error, .confinementFailed)
                     stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "deny",
-                          details: ["execution_id": .string(outcome.executionID), "code": .string(error.code),
-                                    "reason": .string(error.message)])
-                    try await flush(&log, &outcome)
-                    clock.lap("confine")
-                    emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "deny", reasons: [error.description])
-                    clock.lap("emit")
-                    outcome.stageMillis = clock.stages
-                    return outcome
+                          details: ["code": .string(error.code), "reason": .string(error.message)])
+                    return try await conclude(&outcome, &log, &clock, lapping: "confine", request, manifest: m, jws: admitted.jws,
+                                              decision: "deny", reasons: [error.description])
                 }
                 clock.lap("confine")
                 outcome.report = report
@@ -185,11 +159,9 @@ public final class Runner: @unchecked Sendable {
                 outcome.verdict = .ran
                 try gate.complete(reservation, cpuSeconds: Double(report.cpuMillis) / 1000, durability: .deferred)
                 stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "allow",
-                      details: ["execution_id": .string(outcome.executionID), "report": report.jsonValue])
-                try await flush(&log, &outcome)
-                clock.lap("record")
-                emit(&outcome, request, manifest: m, jws: admitted.jws, decision: "allow", reasons: [], report: report)
-                clock.lap("emit")
+                      details: ["report": report.jsonValue])
+                return try await conclude(&outcome, &log, &clock, lapping: "record", request, manifest: m, jws: admitted.jws,
+                                          decision: "allow", reasons: [], report: report)
             }
         } catch {
             // A record could not be written: the request stops here, unrecorded work is not done.
@@ -284,7 +256,21 @@ public final class Runner: @unchecked Sendable {
 
     // MARK: Record and Emit
 
-    /// Adds a record to the run's pending log (written by the next `flush`).
+    /// The end of every run: commits the staged records (timed as stage `lapping`), emits the
+    /// outcome's event and returns the outcome with its stage timings.
+    private func conclude(_ outcome: inout RunOutcome, _ log: inout [LedgerEntry], _ clock: inout StageClock, lapping: String,
+                          _ request: RunRequest, manifest: ToolManifest?, jws: String?, decision: String, reasons: [String],
+                          report: ExitReport? = nil) async throws(WardenError) -> RunOutcome {
+        try await flush(&log, &outcome)
+        clock.lap(lapping)
+        emit(&outcome, request, manifest: manifest, jws: jws, decision: decision, reasons: reasons, report: report)
+        clock.lap("emit")
+        outcome.stageMillis = clock.stages
+        return outcome
+    }
+
+    /// Adds a record to the run's pending log (written by the next `flush`); every record of
+    /// a run carries its `execution_id`.
     private func stage(_ log: inout [LedgerEntry], _ event: LedgerEvent, _ request: RunRequest, _ outcome: RunOutcome,
                        subject: String, decision: String, details: [String: JSONValue]) {
         var d = details
