@@ -78,21 +78,23 @@ let package = Package(
         .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
         // Sandbox spawn-latency benchmark (docs/SANDBOX.md).
         .executableTarget(name: "warden-bench-sandbox", dependencies: ["WardenSandbox"]),
-        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
+        // Shared by the test targets: running programs, a deterministic PRNG.
+        .target(name: "WardenTestSupport", path: "Tests/WardenTestSupport"),
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTestSupport"]),
         .testTarget(name: "WardenTrustTests", dependencies: [
-            "WardenTrust", "WardenHome", "WardenCore", .product(name: "GRDB", package: "GRDB.swift"),
+            "WardenTrust", "WardenHome", "WardenCore", "WardenTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "WardenCLITests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenCLITests", dependencies: ["WardenCore", "WardenTestSupport"]),
         // End-to-end acceptance suite: drives the built `warden` binary (docs/ACCEPTANCE.md).
-        .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore", "WardenTestSupport"]),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore"],
                     exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
-        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust"]),
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [
-            "WardenLedger", "WardenHome", "WardenCore", "WardenTrust",
+            "WardenLedger", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "WardenEventsTests", dependencies: ["WardenEvents", "WardenLedger", "WardenHome", "WardenCore", "WardenTrust",
+        .testTarget(name: "WardenEventsTests", dependencies: ["WardenEvents", "WardenLedger", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import WardenTestSupport
 
 /// The sample tool (samples/hello-tool/hello.c), compiled with `cc -static -O2` once per source
 /// version into `$TMPDIR/warden-acc-tool/hello-<sha256 prefix of the source>` and reused, so test
@@ -6,7 +7,7 @@ import Foundation
 enum SampleTool {
     /// Path of the compiled binary; empty when compilation failed (setup then fails loudly).
     static let path: String = {
-        let src = WardenProcess.packageRoot.appendingPathComponent("samples/hello-tool/hello.c").path
+        let src = TestProcess.packageRoot.appendingPathComponent("samples/hello-tool/hello.c").path
         guard let hash = try? AcceptanceHome.sha256(src), hash.count == 64 else { return "" }
         let dir = NSTemporaryDirectory() + "warden-acc-tool"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

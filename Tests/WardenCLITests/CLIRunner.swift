@@ -1,20 +1,10 @@
 import Foundation
 import Testing
+import WardenTestSupport
 
 /// Runs the built `warden` binary (`.build/debug/warden` next to this package) as a user would.
 struct CLIRunner {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var binary: String {
-        let env = ProcessInfo.processInfo.environment["WARDEN_BIN"]
-        return env ?? packageRoot.appendingPathComponent(".build/debug/warden").path
-    }
+    typealias Result = TestProcess.Result
 
     let home: String
 
@@ -25,25 +15,10 @@ struct CLIRunner {
     /// Runs `warden --home HOME args...` (or without --home when `useHomeFlag` is false).
     @discardableResult
     func run(_ args: [String], environment: [String: String] = [:], useHomeFlag: Bool = true) throws -> Result {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            Issue.record("warden binary not found at \(Self.binary); run `swift build` first")
-            return Result(status: -1, stdout: "", stderr: "")
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = args.first.map { first in useHomeFlag ? [first] + Self.homeArgs(args, home) : args } ?? []
         var env = ["PATH": "/usr/bin:/bin", "HOME": home + "-userhome"]
         env.merge(environment) { _, new in new }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let argv = args.first.map { first in useHomeFlag ? [first] + Self.homeArgs(args, home) : args } ?? []
+        return try TestProcess.run(TestProcess.wardenBinary, argv, environment: env)
     }
 
     /// Inserts `--home` after the subcommand path (the leading words without dashes).

@@ -1,4 +1,5 @@
 import Testing
+import WardenTestSupport
 @testable import WardenCore
 
 @Suite struct StrictJSONParserTests {
@@ -61,18 +62,8 @@ import Testing
 /// Sources/warden-fuzz; see docs/FUZZING.md). Random and mutated inputs must never trap, and
 /// whatever parses must re-encode canonically to a fixed point.
 @Suite struct JSONPropertyTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
-    static func randomValue(_ rng: inout SplitMix, depth: Int) -> JSONValue {
+    static func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
         switch rng.next() % (depth > 3 ? 4 : 6) {
         case 0: return .null
         case 1: return .bool(rng.next() % 2 == 0)
@@ -89,7 +80,7 @@ import Testing
     }
 
     @Test func canonicalEncodingRoundTripsRandomValues() throws {
-        var rng = SplitMix(state: 0x5EED)
+        var rng = SplitMix64(state: 0x5EED)
         for _ in 0..<2000 {
             let v = Self.randomValue(&rng, depth: 0)
             let bytes = CanonicalJSON.encode(v)
@@ -100,7 +91,7 @@ import Testing
     }
 
     @Test func mutatedInputsNeverTrapAndParsedOnesAreFixedPoints() {
-        var rng = SplitMix(state: 0xF00D)
+        var rng = SplitMix64(state: 0xF00D)
         let seeds = [#"{"a":[1,2,{"b":"c\u00e9"}],"d":null,"e":true}"#, #"["x\ud83d\ude00",-5,{}]"#]
         var parsed = 0
         for i in 0..<20000 {
@@ -122,7 +113,7 @@ import Testing
     }
 
     @Test func base64URLRoundTripsAndRejectsNonCanonical() {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(state: 7)
         for n in 0..<200 {
             let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let text = Base64URL.encode(bytes)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenTestSupport
 import WardenCore
 import WardenHome
 import WardenLedger
@@ -82,15 +83,8 @@ import WardenLedger
                     print(f"line {i}: {e.message}")
             sys.exit(1 if bad else 0)
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, Self.schema, file]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+        let r = try TestProcess.run("/usr/bin/env", ["python3", "-c", script, Self.schema, file])
+        return (r.status, r.stdout)
     }
 
     @Test func emittedEventsValidateAgainstTheCloudEventsSchema() throws {

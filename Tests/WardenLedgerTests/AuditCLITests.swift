@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenTestSupport
 import WardenCore
 import WardenHome
 import WardenTrust
@@ -8,9 +9,6 @@ import WardenTrust
 /// End-to-end: the built `warden` binary against a home whose ledger was written through the
 /// library API the pipeline uses (`NodeLedger.open` + `append`).
 @Suite struct AuditCLITests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var binary: String { root.appendingPathComponent(".build/debug/warden").path }
-
     struct Run {
         let status: Int32
         let out: String
@@ -20,19 +18,8 @@ import WardenTrust
     let home = temporaryDirectory("audit-cli")
 
     func warden(_ args: [String]) throws -> Run {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "missing \(Self.binary): run `swift build` first")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = args
-        p.environment = ["PATH": "/usr/bin:/bin", "WARDEN_HOME": home, "HOME": home]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        let r = try TestProcess.run(TestProcess.wardenBinary, args, environment: ["PATH": "/usr/bin:/bin", "WARDEN_HOME": home, "HOME": home])
+        return Run(status: r.status, out: r.stdout, err: r.stderr)
     }
 
     /// A home with a runner key and `count` decision records, after the runner key's own

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenTestSupport
 import WardenCore
 @testable import WardenLedger
 
@@ -163,16 +164,9 @@ import WardenCore
                            "cons": [[p.hex() for p in sub(m, D, True)] for m in range(1, n)]}
         print(json.dumps(out))
         """#
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let json = try StrictJSONParser.parse(Array(data), limits: .init(maxDepth: 8, maxBytes: 1 << 24))
+        let r = try TestProcess.run("/usr/bin/env", ["python3", "-c", script])
+        #expect(r.status == 0)
+        let json = try StrictJSONParser.parse(Array(r.stdout.utf8), limits: .init(maxDepth: 8, maxBytes: 1 << 24))
         for n in 1...20 {
             let data = (0..<n).map { [UInt8](repeating: UInt8($0), count: $0 % 5) }
             let hashes = ArraySlice(data.map(MerkleHash.leaf))

@@ -1,31 +1,15 @@
 import Foundation
 import Testing
+import WardenTestSupport
 import WardenCore
 
 /// End-to-end: the built `warden` binary, as a user runs it.
 @Suite struct PolicyCLITests {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     let dir = NSTemporaryDirectory() + "warden-policy-cli-\(UUID().uuidString)"
 
-    func run(_ args: [String]) throws -> Result {
-        guard let bin = HomeFixture.binary("warden") else { return Result(status: -1, stdout: "", stderr: "") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = args
-        p.environment = ["PATH": "/usr/bin:/bin", "HOME": dir + "/userhome", "WARDEN_HOME": dir + "/home"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    func run(_ args: [String]) throws -> TestProcess.Result {
+        try TestProcess.run(TestProcess.wardenBinary, args,
+                            environment: ["PATH": "/usr/bin:/bin", "HOME": dir + "/userhome", "WARDEN_HOME": dir + "/home"])
     }
 
     func file(_ name: String, _ text: String) throws -> String {

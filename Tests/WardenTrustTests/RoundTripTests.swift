@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenTestSupport
 import WardenCore
 @testable import WardenTrust
 
@@ -54,14 +55,7 @@ import WardenCore
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let (digest, size) = try ArtifactHasher.hash(path: path)
         #expect(size == Int64(bytes.count))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        p.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let out = try TestProcess.run("/usr/bin/sha256sum", [path]).stdout
         #expect(out.hasPrefix(digest.hex))
     }
 }
