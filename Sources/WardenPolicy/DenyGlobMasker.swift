@@ -27,7 +27,7 @@ public enum DenyGlobMasker {
                                now: Int64) throws(WardenError) -> (paths: [String], relisted: Int) {
         guard !globs.isEmpty else { return ([], 0) }
         let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        var ctx = Walk(globs: [], found: [], visited: 0, limit: limit, relisted: 0, now: now)
+        var ctx = Walk(globs: [], limit: limit, now: now)
         // A tree inside another tree is covered by the outer walk (the globs relevant under
         // it are a subset of those relevant under the outer tree): walk each place once.
         let normalized = roots.compactMap { NormalizedPath($0) }
@@ -79,24 +79,15 @@ public enum DenyGlobMasker {
     /// One expansion's state.
     struct Walk {
         var globs: [PathGlob]
-        var found: Set<String>
-        var visited: Int
         let limit: Int
-        /// Directories read afresh (not reused from the cache).
-        var relisted: Int
         let now: Int64
+        var found = Set<String>()
+        var visited = 0
+        /// Directories read afresh (not reused from the cache).
+        var relisted = 0
         /// The directory being walked, as bytes (`/a/b`; empty for `/`): one buffer, a
         /// component pushed and popped per step, so a reused listing costs no allocation.
         var path: [UInt8] = []
-
-        init(globs: [PathGlob], found: Set<String>, visited: Int, limit: Int, relisted: Int, now: Int64) {
-            self.globs = globs
-            self.found = found
-            self.visited = visited
-            self.limit = limit
-            self.relisted = relisted
-            self.now = now
-        }
 
         var text: String { path.isEmpty ? "/" : String(decoding: path, as: UTF8.self) }
 
@@ -204,8 +195,7 @@ public enum DenyGlobMasker {
             let parts = ParallelParts(count: workers)
             let base = self
             DispatchQueue.concurrentPerform(iterations: workers) { k in
-                var w = Walk(globs: base.globs, found: [], visited: 0, limit: base.limit, relisted: 0, now: base.now)
-                w.path = base.path
+                var w = Walk(globs: base.globs, limit: base.limit, now: base.now, path: base.path)
                 var mine: [(Int, DenyGlobIndex?)] = []
                 do throws(WardenError) {
                     for i in stride(from: k, to: l.subdirs.count, by: workers) {
