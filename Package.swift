@@ -68,12 +68,15 @@ let package = Package(
         .target(name: "WardenRuntime", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents",
         ]),
+        // The local run service's transport: Unix socket, frames, descriptor passing.
+        .target(name: "WardenServer", dependencies: ["WardenCore"]),
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents", "WardenRuntime",
+            "WardenServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
-        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust"]),
+        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust", "WardenServer"]),
         // Admission benchmarks (scripts/bench-trust.sh, docs/BENCHMARKS.md).
         .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
         // Sandbox spawn-latency benchmark (docs/SANDBOX.md).
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "WardenTrustTests", dependencies: [
             "WardenTrust", "WardenHome", "WardenCore", "WardenTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .testTarget(name: "WardenServerTests", dependencies: ["WardenServer", "WardenCore"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore", "WardenTestSupport"]),
         // End-to-end acceptance suite: drives the built `warden` binary (docs/ACCEPTANCE.md).
         .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore", "WardenTestSupport"]),

@@ -18,6 +18,9 @@ public struct RunRequest: Sendable {
     public var stdin: SandboxSpec.StandardInput
     /// Bytes of stdout/stderr kept for the ledger and the CloudEvent.
     public var captureLimit: Int
+    /// A server's connection to its client: when it becomes readable or hangs up, the client
+    /// is gone and the sandbox is killed (`Sandbox.run`'s `cancelWhenReadable`).
+    public var cancelWhenReadable: Int32?
 
     public init(tool: ToolReference, tenant: String, policyPath: String? = nil, session: String? = nil,
                 arguments: [String] = [], approvalToken: String? = nil,

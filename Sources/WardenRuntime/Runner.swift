@@ -42,10 +42,11 @@ public final class Runner: @unchecked Sendable {
         self.actor = actor
     }
 
-    /// Runs `request` through every stage. Never throws: every failure becomes an outcome
+    /// Runs `request` through every stage, blocking the calling thread (the sandbox is
+    /// supervised synchronously; a server calls this from a thread of its own). Never throws: every failure becomes an outcome
     /// with its exit status, recorded and emitted, except a failure to record, which is
     /// returned as an error outcome without running anything further.
-    public func run(_ request: RunRequest, now: Date = Date()) async -> RunOutcome {
+    public func run(_ request: RunRequest, now: Date = Date()) -> RunOutcome {
         var clock = StageClock()
         var outcome = RunOutcome(executionID: UUID().uuidString.lowercased(), verdict: .rejected, status: WardenExit.denied,
                                  error: nil, decision: nil, approval: nil, report: nil, auditSeqs: [], event: nil, stageMillis: [])
@@ -61,7 +62,7 @@ public final class Runner: @unchecked Sendable {
                 clock.lap("admit")
                 stage(&log, .toolRejected, request, outcome, subject: request.tool.description, decision: "deny",
                       details: ["code": .string(error.code), "reason": .string(error.message)])
-                return try await conclude(&outcome, &log, &clock, lapping: "record", request, manifest: nil, jws: nil,
+                return try conclude(&outcome, &log, &clock, lapping: "record", request, manifest: nil, jws: nil,
                                           decision: "deny", reasons: [error.description])
             }
             let m = admitted.manifest
@@ -85,7 +86,7 @@ public final class Runner: @unchecked Sendable {
                 outcome.fail(error, .denied)
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "deny",
                       details: ["code": .string(error.code), "reason": .string(error.message)])
-                return try await conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
+                return try conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
                                           decision: "deny", reasons: [error.description])
             }
             switch gateOutcome {
@@ -96,7 +97,7 @@ public final class Runner: @unchecked Sendable {
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "deny",
                       details: ["policy": .string(policyName), "reasons": .array(reasons.map { .string($0) }),
                                 "trace": .array(decision.traceText.map { .string($0) })])
-                return try await conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
+                return try conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
                                           decision: "deny", reasons: reasons)
             case .approvalRequired(let decision, let need):
                 outcome.decision = decision
@@ -105,7 +106,7 @@ public final class Runner: @unchecked Sendable {
                 stage(&log, .approvalRequested, request, outcome, subject: m.reference, decision: "approval_required",
                       details: ["policy": .string(policyName), "operation": .string(need.operation),
                                 "request_id": .string(need.requestID)])
-                return try await conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
+                return try conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
                                           decision: "approval_required",
                                           reasons: ["approval required for \(need.operation): warden approve \(need.requestID) --key APPROVER"])
             case .allowed(let decision, let confinement, let reservation):
@@ -141,16 +142,17 @@ public final class Runner: @unchecked Sendable {
                                                                   "memory_mb": .int(confinement.limits.memoryMB),
                                                                   "pids": .int(confinement.limits.pids)])])
                     // Admission, decision, approval and start: durable, in one commit, before the tool runs.
-                    try await flush(&log, &outcome)
+                    try flush(&log, &outcome)
                     clock.lap("record")
-                    report = try Sandbox.run(spec, output: output, captureLimit: request.captureLimit)
+                    report = try Sandbox.run(spec, output: output, captureLimit: request.captureLimit,
+                                             cancelWhenReadable: request.cancelWhenReadable)
                 } catch {
                     // Nothing ran (or could not be confined): charge nothing beyond the reservation.
                     try? gate.complete(reservation, cpuSeconds: 0, durability: .deferred)
                     outcome.fail(error, .confinementFailed)
                     stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "deny",
                           details: ["code": .string(error.code), "reason": .string(error.message)])
-                    return try await conclude(&outcome, &log, &clock, lapping: "confine", request, manifest: m, jws: admitted.jws,
+                    return try conclude(&outcome, &log, &clock, lapping: "confine", request, manifest: m, jws: admitted.jws,
                                               decision: "deny", reasons: [error.description])
                 }
                 clock.lap("confine")
@@ -160,7 +162,7 @@ public final class Runner: @unchecked Sendable {
                 try gate.complete(reservation, cpuSeconds: Double(report.cpuMillis) / 1000, durability: .deferred)
                 stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "allow",
                       details: ["report": report.jsonValue])
-                return try await conclude(&outcome, &log, &clock, lapping: "record", request, manifest: m, jws: admitted.jws,
+                return try conclude(&outcome, &log, &clock, lapping: "record", request, manifest: m, jws: admitted.jws,
                                           decision: "allow", reasons: [], report: report)
             }
         } catch {
@@ -260,8 +262,8 @@ public final class Runner: @unchecked Sendable {
     /// outcome's event and returns the outcome with its stage timings.
     private func conclude(_ outcome: inout RunOutcome, _ log: inout [LedgerEntry], _ clock: inout StageClock, lapping: String,
                           _ request: RunRequest, manifest: ToolManifest?, jws: String?, decision: String, reasons: [String],
-                          report: ExitReport? = nil) async throws(WardenError) -> RunOutcome {
-        try await flush(&log, &outcome)
+                          report: ExitReport? = nil) throws(WardenError) -> RunOutcome {
+        try flush(&log, &outcome)
         clock.lap(lapping)
         emit(&outcome, request, manifest: manifest, jws: jws, decision: decision, reasons: reasons, report: report)
         clock.lap("emit")
@@ -279,11 +281,11 @@ public final class Runner: @unchecked Sendable {
     }
 
     /// Makes the pending records durable, in order, in one ledger commit.
-    private func flush(_ log: inout [LedgerEntry], _ outcome: inout RunOutcome) async throws(WardenError) {
+    private func flush(_ log: inout [LedgerEntry], _ outcome: inout RunOutcome) throws(WardenError) {
         let entries = log
         log = []
         // One transaction, one fsync, contiguous seqs; all or nothing.
-        outcome.auditSeqs += try await ledger.append(contentsOf: entries).map(\.seq)
+        outcome.auditSeqs += try ledger.appendBlocking(contentsOf: entries).map(\.seq)
     }
 
     /// The digest a rejected request named, if it named one.

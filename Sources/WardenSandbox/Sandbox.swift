@@ -20,8 +20,11 @@ public enum Sandbox {
     /// when the spec is invalid or the confinement cannot be fully set up (nothing runs then).
     /// With `forwardSignals`, SIGTERM/SIGINT/SIGHUP/SIGQUIT sent to this process during the run
     /// are passed to the program (process-wide handlers; for a CLI, not for a server).
+    /// With `cancelWhenReadable` (a server's connection to its client), the whole sandbox is
+    /// killed as soon as that descriptor becomes readable or hangs up, i.e. when the caller
+    /// goes away; the report then lists `cancelled` among `limits_hit`.
     public static func run(_ spec: SandboxSpec, output: SandboxOutput?, captureLimit: Int = 0,
-                           forwardSignals: Bool = false) throws(WardenError) -> ExitReport {
+                           forwardSignals: Bool = false, cancelWhenReadable: Int32? = nil) throws(WardenError) -> ExitReport {
         // A child that dies during setup closes its end of the sync pipe; the write that follows
         // must fail with EPIPE (and be reported), not kill Warden with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
@@ -114,7 +117,7 @@ public enum Sandbox {
         defer { if forwardSignals { wsp_forward_signals(-1) } }
         let supervisor = Supervisor(sandbox: sandbox, stdoutFD: stdoutSource, stderrFD: err.read, limits: spec.limits,
                                     cgroups: cgroups, output: output, captureLimit: captureLimit,
-                                    input: forwardInput.map { ($0, stdoutSource) })
+                                    input: forwardInput.map { ($0, stdoutSource) }, cancelFD: cancelWhenReadable ?? -1)
         let o = supervisor.run(startedAt: start)
         return report(o, spec: spec, cgroups: cgroups, enforcement: enforcement)
     }
@@ -132,6 +135,7 @@ public enum Sandbox {
             + Int64(o.rusage.ru_utime.tv_usec + o.rusage.ru_stime.tv_usec) / 1000
         var hit: [String] = []
         if o.timedOut { hit.append("timeout") }
+        if o.cancelled { hit.append("cancelled") }
         if cgroups?.memoryLimitHit() == true { hit.append("memory") }
         if cgroups?.pidsLimitHit() == true { hit.append("pids") }
         if o.cpuExceeded || signal == SIGXCPU { hit.append("cpu") }

@@ -15,10 +15,13 @@ struct Supervisor {
     let captureLimit: Int
     /// (source, pty master): caller input forwarded to the program's terminal.
     var input: (from: Int32, to: Int32)?
+    /// Readable or hung up: the caller is gone, kill the sandbox (-1: none).
+    var cancelFD: Int32 = -1
 
     struct Outcome {
         var rawStatus: Int32?
         var timedOut = false
+        var cancelled = false
         var cpuExceeded = false
         var wallNanos: UInt64 = 0
         var rusage = Glibc.rusage()
@@ -33,7 +36,8 @@ struct Supervisor {
         var fds = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: sandbox.pidfd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: input?.from ?? -1, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: input?.from ?? -1, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: cancelFD, events: Int16(POLLIN), revents: 0)]
         var inputOpen = input != nil
         var open = [true, true]
         var exited = false
@@ -55,12 +59,13 @@ struct Supervisor {
             if exited && now > exitedAt + 2_000_000_000 { break }
             var timeout = exited ? 100 : Int32(clamping: max(1, (deadline - min(now, deadline)) / 1_000_000))
             if cpuLimitMicros != nil { timeout = min(timeout, 50) }
-            for i in 0..<4 { fds[i].revents = 0 }
+            for i in 0..<5 { fds[i].revents = 0 }
+            fds[4].fd = exited || o.cancelled ? -1 : cancelFD
             fds[3].fd = inputOpen && !exited ? (input?.from ?? -1) : -1
             fds[0].fd = open[0] ? stdoutFD : -1
             fds[1].fd = open[1] ? stderrFD : -1
             fds[2].fd = exited ? -1 : sandbox.pidfd
-            let n = poll(&fds, 4, timeout)
+            let n = poll(&fds, 5, timeout)
             if n < 0 && errno != EINTR { break }
             for i in 0..<2 where open[i] && fds[i].revents != 0 {
                 let got = buffer.withUnsafeMutableBytes { read(i == 0 ? stdoutFD : stderrFD, $0.baseAddress, $0.count) }
@@ -78,6 +83,10 @@ struct Supervisor {
                 } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
                     inputOpen = false
                 }
+            }
+            if !exited && !o.cancelled && fds[4].revents != 0 {
+                o.cancelled = true
+                _ = wsp_pidfd_kill(sandbox.pidfd, SIGKILL)
             }
             if !exited && fds[2].revents != 0 {
                 exited = true

@@ -1,10 +1,11 @@
 import Foundation
 import WardenCore
+import WardenServer
 import WardenTrust
 
 /// One fuzz input through every parser that reads untrusted bytes on the admission path:
 /// the strict JSON parser, the compact JWS parser, the manifest and authorization schemas,
-/// and full verification against a fixed in-memory key. Any trap is a finding; invariants
+/// full verification against a fixed in-memory key, and `warden serve`'s request frames. Any trap is a finding; invariants
 /// (canonical re-encoding is a fixed point) are checked with `precondition`.
 enum FuzzHarness {
     static let key: TrustedKey = {
@@ -27,6 +28,11 @@ enum FuzzHarness {
         }
         _ = try? ManifestVerifier.verify(text, now: Date(timeIntervalSince1970: 1_800_000_000)) { (kid: String) throws(WardenError) -> TrustedKey? in
             kid == key.kid ? key : nil
+        }
+        // What `warden serve` reads from a peer: a frame header, a payload, a run request.
+        if bytes.count >= 4, let n = try? Frame.payloadLength(header: Array(bytes.prefix(4))), n <= bytes.count - 4,
+           let m = try? Frame.decode(payload: Array(bytes[4..<(4 + n)])), let call = try? RunCallMessage(message: m) {
+            precondition((try? RunCallMessage(message: call.message.objectValue ?? [:])) == call, "run request does not round-trip")
         }
         _ = try? KeyCodec.publicKey(fromPEM: text, source: "fuzz")
         _ = try? KeyCodec.privateKey(fromPEM: text, source: "fuzz")

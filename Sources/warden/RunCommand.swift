@@ -21,11 +21,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Forward standard input to the tool (default: /dev/null).") var stdin = false
     @Flag(help: "Print the CloudEvent (JSON, one line) on stdout after the run.") var events = false
     @Flag(help: "Print a JSON report instead of streaming the tool's output.") var json = false
+    @Flag(help: "Run in this process even when `warden serve` answers on the home's socket.") var local = false
     @Argument(parsing: .postTerminator, help: "Arguments for the tool, after --.") var arguments: [String] = []
 
     func run() async throws {
         let options = RunOptions(home: global.home, tool: tool, tenant: tenant, policy: policy, session: session,
-                                 approval: approval, stdin: stdin, events: events, json: json, arguments: arguments)
+                                 approval: approval, stdin: stdin, events: events, json: json, arguments: arguments, local: local)
         throw ExitCode(try await options.execute())
     }
 }

@@ -36,11 +36,12 @@ enum RunFastPath {
                 // ArgumentParser keeps the last of a repeated option; refusing here keeps one reading.
                 guard seen.insert(name).inserted else { return nil }
                 switch name {
-                case "stdin", "events", "json":
+                case "stdin", "events", "json", "local":
                     guard inline == nil else { return nil }
                     switch name {
                     case "stdin": o.stdin = true
                     case "events": o.events = true
+                    case "local": o.local = true
                     default: o.json = true
                     }
                 case "home", "tenant", "policy", "session", "approval":

@@ -2,9 +2,11 @@ import Dispatch
 import Foundation
 import WardenCore
 import WardenEvents
+import WardenHome
 import WardenLedger
 import WardenRuntime
 import WardenSandbox
+import WardenServer
 import WardenTrust
 
 /// `warden run`'s options as plain values, shared by the ArgumentParser command and the
@@ -21,12 +23,30 @@ struct RunOptions: Equatable {
     var json = false
     var arguments: [String] = []
 
-    /// Runs the pipeline and prints the outcome; returns the exit status.
+    /// Run in this process even when `warden serve` answers on the home's socket.
+    var local = false
+
+    /// Runs the pipeline and prints the outcome; returns the exit status. When `warden serve`
+    /// answers on the home's socket (and `--local` is not given), the server runs it: same
+    /// stages, same checks, with the database, keys and ledger already open.
     func execute() async throws(WardenError) -> Int32 {
         let ref = try ToolReference.parse(tool)
         let token = try approval.map { (a: String) throws(WardenError) -> String in
             guard a.hasPrefix("@") else { return a }
             return try readJWS(String(a.dropFirst()))
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let cwd = FileManager.default.currentDirectoryPath
+        if !local {
+            var resolved = self
+            resolved.approval = token
+            resolved.policy = policy.map { $0.hasPrefix("/") ? $0 : (cwd as NSString).appendingPathComponent($0) }
+            let socket = Home.resolvePath(explicit: home, environment: environment) + "/" + RunClient.socketName
+            let call = RunCallMessage(resolved, workingDirectory: cwd, actor: Actor.current)
+            if let reply = try RunClient.call(socket: socket, call) {
+                RunReport.print(reply.rendered)
+                return reply.status
+            }
         }
         // `open` and `close` join the pipeline's own stages in `stages_us`: what a one-shot
         // process pays around the pipeline (home, database, keys, ledger; sink drain, commit).
@@ -40,11 +60,9 @@ struct RunOptions: Equatable {
         let emitter = try EventEmitter(config: eventsConfig, onFailure: failures.handler)
         let runner = Runner(home: home, db: db, ledger: ledger, node: config.node, emitter: emitter,
                             output: json ? nil : FileDescriptorOutput(), actor: Actor.current)
-        let request = RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
-                                 approvalToken: token, stdin: stdin ? .inherit(fd: 0) : .null,
-                                 captureLimit: json ? 1 << 20 : 4096)
+        let request = self.request(ref, token: token, workingDirectory: cwd, stdin: stdin ? .inherit(fd: 0) : .null)
         let started = DispatchTime.now().uptimeNanoseconds
-        var outcome = await runner.run(request)
+        var outcome = runner.run(request)
         let finished = DispatchTime.now().uptimeNanoseconds
         // Sinks drain (bounded), their failures become ledger records, then the ledger closes.
         emitter.close()
@@ -53,13 +71,15 @@ struct RunOptions: Equatable {
         let closed = DispatchTime.now().uptimeNanoseconds
         outcome.stageMillis.insert(("open", Double(started - opened) / 1e6), at: 0)
         outcome.stageMillis.append(("close", Double(closed - finished) / 1e6))
-        if json {
-            Terminal.json(RunReport.json(outcome))
-        } else {
-            RunReport.printSummary(outcome)
-            if events, let e = outcome.event { Terminal.json(e) }
-        }
+        RunReport.print(RunReport.render(outcome, json: json, events: events))
         return outcome.status
+    }
+
+    /// The pipeline's request for these options (shared with the server's `RunService`).
+    func request(_ ref: ToolReference, token: String?, workingDirectory: String, stdin: SandboxSpec.StandardInput) -> RunRequest {
+        RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
+                   approvalToken: token, workingDirectory: workingDirectory, stdin: stdin,
+                   captureLimit: json ? 1 << 20 : 4096)
     }
 }
 

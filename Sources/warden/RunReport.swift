@@ -5,13 +5,15 @@ import WardenRuntime
 /// How `warden run` shows an outcome: a short summary on stderr (stdout belongs to the tool),
 /// or one JSON object with `--json`.
 enum RunReport {
-    static func json(_ o: RunOutcome) -> JSONValue {
+    static func json(_ o: RunOutcome, served: Bool = false) -> JSONValue {
         var r: [String: JSONValue] = [
             "execution_id": .string(o.executionID), "verdict": .string(o.verdict.rawValue), "status": .int(Int64(o.status)),
             "audit_seqs": .array(o.auditSeqs.map { .int($0) }),
             "stages_us": .object(Dictionary(o.stageMillis.map { ($0.stage, JSONValue.int(Int64($0.millis * 1000))) },
                                             uniquingKeysWith: { a, b in .int((a.intValue ?? 0) + (b.intValue ?? 0)) })),
         ]
+        // A served run has no `open`/`close` stages: the server keeps the home open.
+        if served { r["served"] = true }
         if let e = o.error { r["error"] = ["code": .string(e.code), "message": .string(e.message)] }
         if let d = o.decision {
             r["trace"] = .array(d.traceText.map { .string($0) })
@@ -27,27 +29,55 @@ enum RunReport {
         return .object(r)
     }
 
-    static func printSummary(_ o: RunOutcome) {
+    /// What `warden run` prints for `o`, as text: a served run renders it in the server and
+    /// the client prints it unchanged, so both paths show exactly the same thing.
+    struct Rendered: Equatable {
+        var stdout = ""
+        var stderr = ""
+    }
+
+    static func render(_ o: RunOutcome, json: Bool, events: Bool, served: Bool = false) -> Rendered {
+        var r = Rendered()
+        if json {
+            r.stdout = CanonicalJSON.string(Self.json(o, served: served)) + "\n"
+        } else {
+            r.stderr = summary(o).map { "warden: \($0)\n" }.joined()
+            if events, let e = o.event { r.stdout = CanonicalJSON.string(e) + "\n" }
+        }
+        return r
+    }
+
+    /// Writes a rendering to this process's stdout and stderr.
+    static func print(_ r: Rendered) {
+        if !r.stdout.isEmpty { FileHandle.standardOutput.write(Data(r.stdout.utf8)) }
+        if !r.stderr.isEmpty { FileHandle.standardError.write(Data(r.stderr.utf8)) }
+    }
+
+    /// The summary lines (without the `warden: ` prefix) for stderr.
+    static func summary(_ o: RunOutcome) -> [String] {
         let seqs = o.auditSeqs.map(String.init).joined(separator: ",")
+        var lines: [String] = []
+        func error(_ e: WardenError) { lines.append("error: \(e.message) [\(e.code)]") }
         switch o.verdict {
         case .ran:
-            Terminal.warn("run \(o.executionID): exit \(o.status) (audit seq \(seqs))")
+            lines.append("run \(o.executionID): exit \(o.status) (audit seq \(seqs))")
         case .approvalRequired:
             if let a = o.approval {
-                Terminal.warn("approval required for \(a.operation): request \(a.requestID)")
-                Terminal.warn("  an approver runs: warden approve \(a.requestID) --key APPROVER_KEY")
-                Terminal.warn("  then re-run this command with --approval TOKEN (audit seq \(seqs))")
+                lines.append("approval required for \(a.operation): request \(a.requestID)")
+                lines.append("  an approver runs: warden approve \(a.requestID) --key APPROVER_KEY")
+                lines.append("  then re-run this command with --approval TOKEN (audit seq \(seqs))")
             }
         case .denied:
             if let e = o.error {
-                Terminal.error(e)
+                error(e)
             } else {
-                for reason in o.decision?.denials ?? [] { Terminal.warn("denied: \(reason)") }
+                for reason in o.decision?.denials ?? [] { lines.append("denied: \(reason)") }
             }
-            Terminal.warn("run \(o.executionID): denied (audit seq \(seqs))")
+            lines.append("run \(o.executionID): denied (audit seq \(seqs))")
         case .rejected, .confinementFailed:
-            if let e = o.error { Terminal.error(e) }
-            if !seqs.isEmpty { Terminal.warn("run \(o.executionID): \(o.verdict.rawValue) (audit seq \(seqs))") }
+            if let e = o.error { error(e) }
+            if !seqs.isEmpty { lines.append("run \(o.executionID): \(o.verdict.rawValue) (audit seq \(seqs))") }
         }
+        return lines
     }
 }

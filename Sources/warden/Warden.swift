@@ -21,6 +21,7 @@ struct Warden: AsyncParsableCommand {
             DoctorCommand.self,
             AuditCommand.self,
             RunCommand.self,
+            ServeCommand.self,
         ]
     )
 

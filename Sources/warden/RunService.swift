@@ -1,0 +1,42 @@
+import Dispatch
+import WardenCore
+import WardenEvents
+import WardenHome
+import WardenLedger
+import WardenRuntime
+import WardenSandbox
+import WardenServer
+import WardenTrust
+
+/// What `warden serve` does with one `warden run` request: the same `Runner` pipeline as a
+/// local run, on the server's open database and ledger, with the tool's output streamed to
+/// the client's own descriptors and the run killed if the client goes away.
+struct RunService: Sendable {
+    let home: Home
+    let db: WardenDatabase
+    let ledger: Ledger
+    let node: String
+    let emitter: EventEmitter
+
+    func handle(_ r: LocalServer.Request) -> JSONValue {
+        do throws(WardenError) {
+            let call = try RunCallMessage(message: r.message)
+            let o = call.options
+            guard r.descriptors.count == call.descriptorCount else {
+                throw .usage("serve.bad_request", "expected \(o.stdin ? 3 : 2) file descriptors (stdout, stderr\(o.stdin ? ", stdin" : "")), got \(r.descriptors.count)")
+            }
+            let ref = try ToolReference.parse(o.tool)
+            let runner = Runner(home: home, db: db, ledger: ledger, node: node, emitter: emitter,
+                                output: o.json ? nil : FileDescriptorOutput(stdout: r.descriptors[0], stderr: r.descriptors[1]),
+                                actor: call.actor)
+            var request = o.request(ref, token: call.approval, workingDirectory: call.workingDirectory,
+                                    stdin: o.stdin ? .inherit(fd: r.descriptors[2]) : .null)
+            request.cancelWhenReadable = r.connection
+            let outcome = runner.run(request)
+            let rendered = RunReport.render(outcome, json: o.json, events: o.events, served: true)
+            return ["status": .int(Int64(outcome.status)), "stdout": .string(rendered.stdout), "stderr": .string(rendered.stderr)]
+        } catch {
+            return LocalServer.refusal(error)
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import WardenTestSupport
+
+/// `warden serve`: `warden run` handed to a resident server must behave exactly like a local
+/// run (same checks, same records, same output), see changes to the home at once, and never
+/// let a run outlive a client that went away.
+@Suite(.serialized) struct ServedRunTests {
+    /// A `warden serve` process on the home; stopped (SIGTERM) by `stop()`.
+    final class Server {
+        let process = Process()
+        let log: String
+        init(_ h: AcceptanceHome) throws {
+            log = h.root + "/serve.log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            process.executableURL = URL(fileURLWithPath: WardenProcess.binary)
+            process.arguments = ["serve"]
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
+            process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+            let out = FileHandle(forWritingAtPath: log)
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            let socket = h.home + "/warden.sock"
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.025) }
+            #expect(FileManager.default.fileExists(atPath: socket), "server did not start: \(logText)")
+        }
+        var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        func stop() -> Int32 {
+            process.terminate()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+    }
+
+    @Test func servedRunMatchesLocalRunAndIsRecorded() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml())
+        let local = try h.run(["greet", "served"], policy: p)
+        let server = try Server(h)
+        let served = try h.run(["greet", "served"], policy: p)
+        #expect(served.status == 0, "\(served.transcript)")
+        #expect(served.report["served"] as? Bool == true, "the run did not go through the server: \(served.transcript)")
+        #expect(local.report["served"] == nil)
+        // Same verdict, output, records and event contract as the local run.
+        #expect(served.verdict == local.verdict)
+        #expect(served.stdout == local.stdout)
+        #expect(served.stdout.hasPrefix("hello, served"))
+        #expect(served.auditSeqs.count == local.auditSeqs.count)
+        _ = try h.record("execution.finished", of: served, decision: "allow")
+        h.expectEvent(served, type: "dev.warden.execution.completed.v1")
+        // Streaming mode: the tool writes straight to the client's own stdout.
+        let streamed = try h.warden(["run", "hello", "--tenant", "acme", "--policy", p, "--", "greet", "stream"])
+        #expect(streamed.status == 0, "\(streamed.transcript)")
+        #expect(streamed.stdout == "hello, stream (uid 1000)\n", "\(streamed.transcript)")
+        #expect(streamed.stderr.contains("exit 0 (audit seq"), "\(streamed.transcript)")
+        #expect(server.stop() == 0, "serve did not stop cleanly: \(server.logText)")
+        #expect(!FileManager.default.fileExists(atPath: h.home + "/warden.sock"), "socket left behind")
+        // The server recorded that it opened the ledger; everything verifies.
+        #expect(try h.ledger().contains { $0["event"] as? String == "ledger.opened" })
+        try h.expectLedgerVerifies()
+        // With the server gone, runs are local again.
+        let after = try h.run(["greet", "again"], policy: p)
+        #expect(after.status == 0 && after.report["served"] == nil, "\(after.transcript)")
+    }
+
+    @Test func servedDenialsAreTheLocalDenials() throws {
+        let h = try AcceptanceHome()
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        // Policy: an exhausted budget → denied at decision, 126, recorded.
+        let p = try h.policy(Policies.yaml())
+        let none = try h.policy(Policies.yaml(budget: "{executions: 0, cpu_seconds: 100}"))
+        let denied = try h.run(["greet", "x"], policy: none)
+        #expect(denied.status == 126, "\(denied.transcript)")
+        #expect(denied.verdict == "denied" && denied.report["served"] as? Bool == true, "\(denied.transcript)")
+        _ = try h.record("decision", of: denied, decision: "deny")
+        // Admission: a tenant without an authorization.
+        let rejected = try h.run(["greet", "x"], policy: p, tenant: "other")
+        #expect(rejected.status == 126 && rejected.verdict == "rejected", "\(rejected.transcript)")
+        #expect(rejected.errorCode == "authz.missing", "\(rejected.transcript)")
+        // A bad policy path: the client's relative path is resolved against the client's directory.
+        let missing = try h.warden(["run", "hello", "--tenant", "acme", "--policy", "nope.yaml", "--json", "--", "greet", "x"])
+        #expect(missing.status == 126 || missing.status == 125, "\(missing.transcript)")
+        #expect(missing.stdout.contains(h.work + "/nope.yaml"), "\(missing.transcript)")
+        try h.expectLedgerVerifies()
+    }
+
+    @Test func serverSeesRevocationsImmediately() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml())
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let before = try h.run(["greet", "x"], policy: p)
+        #expect(before.status == 0, "\(before.transcript)")
+        try h.must(["tool", "revoke", "hello@1.0.0"])
+        let after = try h.run(["greet", "x"], policy: p)
+        #expect(after.verdict == "rejected" && after.status != 0, "a revoked tool still ran through the server: \(after.transcript)")
+        #expect(after.report["served"] as? Bool == true)
+        // Exactly what a local run says.
+        let local = try h.warden(["run", "hello", "--local", "--tenant", "acme", "--policy", p, "--json", "--", "greet", "x"])
+        let localReport = AcceptanceHome.object(local.stdout) ?? [:]
+        #expect(local.status == after.status)
+        #expect((localReport["error"] as? [String: Any])?["code"] as? String == after.errorCode, "\(local.transcript)")
+    }
+
+    @Test func clientThatGoesAwayTakesItsRunWithIt() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml(commands: ["sleep"]))
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: WardenProcess.binary)
+        client.arguments = ["run", "hello", "--tenant", "acme", "--policy", p, "--", "exec", "/usr/bin/sleep", "41"]
+        client.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
+        client.currentDirectoryURL = URL(fileURLWithPath: h.work)
+        client.standardOutput = FileHandle.nullDevice
+        client.standardError = FileHandle.nullDevice
+        try client.run()
+        // Wait until the server has started the tool (its start is recorded before it runs).
+        var started = false
+        for _ in 0..<400 where !started {
+            started = try h.ledger().contains { $0["event"] as? String == "execution.started" }
+            if !started { Thread.sleep(forTimeInterval: 0.025) }
+        }
+        #expect(started, "the served run never started: \(server.logText)")
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(client.processIdentifier, SIGKILL)
+        client.waitUntilExit()
+        // The server kills the sandbox and records the outcome.
+        var finished: [String: Any]?
+        for _ in 0..<400 where finished == nil {
+            finished = try h.ledger().last { $0["event"] as? String == "execution.finished" }
+            if finished == nil { Thread.sleep(forTimeInterval: 0.025) }
+        }
+        let report = (finished?["details"] as? [String: Any])?["report"] as? [String: Any]
+        #expect(report?["limits_hit"] as? [String] == ["cancelled"], "outcome: \(String(describing: finished))")
+        #expect(report?["signal"] as? Int == 9, "outcome: \(String(describing: finished))")
+        let ps = try WardenProcess.exec("/usr/bin/pgrep", ["-f", "sleep 41"], cwd: "/", environment: ["PATH": "/usr/bin:/bin"])
+        #expect(ps.status == 1, "the tool outlived its client: \(ps.stdout)")
+        try h.expectLedgerVerifies()
+    }
+
+    @Test func secondServerOnTheSameHomeIsRefused() throws {
+        let h = try AcceptanceHome()
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let second = try h.warden(["serve"])
+        #expect(second.status == 125, "\(second.transcript)")
+        #expect(second.stderr.contains("[serve.already_running]"), "\(second.transcript)")
+        // The first one still answers.
+        let p = try h.policy(Policies.yaml())
+        let r = try h.run(["greet", "x"], policy: p)
+        #expect(r.status == 0 && r.report["served"] as? Bool == true, "\(r.transcript)")
+    }
+
+    @Test func localFlagBypassesTheServer() throws {
+        let h = try AcceptanceHome()
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let p = try h.policy(Policies.yaml())
+        let r = try h.warden(["run", "hello", "--local", "--tenant", "acme", "--policy", p, "--json", "--", "greet", "x"])
+        #expect(r.status == 0, "\(r.transcript)")
+        let report = AcceptanceHome.object(r.stdout) ?? [:]
+        #expect(report["served"] == nil && (report["stages_us"] as? [String: Any])?["open"] != nil, "\(r.transcript)")
+    }
+}
