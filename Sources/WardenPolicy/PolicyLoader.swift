@@ -11,10 +11,20 @@ public enum PolicyLoader {
 
     /// Reads and parses the file at `path`.
     public static func load(path: String) throws(WardenError) -> Policy {
+        try parse(data: try read(path: path), path: path)
+    }
+
+    /// The policy file's bytes, size-checked.
+    static func read(path: String) throws(WardenError) -> Data {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .usage("policy.unreadable", "\(path): cannot read policy file")
         }
         guard data.count <= maxBytes else { throw .usage("policy.too_large", "\(path): policy is \(data.count) bytes; the limit is \(maxBytes)") }
+        return data
+    }
+
+    /// Parses the bytes read from `path` (its stem is the default policy name).
+    static func parse(data: Data, path: String) throws(WardenError) -> Policy {
         guard let text = String(data: data, encoding: .utf8) else { throw .usage("policy.encoding", "\(path): policy is not valid UTF-8") }
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         return try parse(text, file: path, defaultName: stem)

@@ -27,9 +27,11 @@ public final class Runner: @unchecked Sendable {
     let output: SandboxOutput?
     /// Who asked, as recorded in the ledger.
     let actor: String
+    /// A long-lived process's parsed policies and verified artifacts (nil: none, one-shot).
+    let caches: RunCaches?
 
     public init(home: Home, db: WardenDatabase, ledger: Ledger, node: String, emitter: EventEmitter?,
-                output: SandboxOutput?, actor: String) {
+                output: SandboxOutput?, actor: String, caches: RunCaches? = nil) {
         self.home = home
         trust = TrustStore(home: home, db: db)
         armory = Armory(trust: trust)
@@ -40,6 +42,7 @@ public final class Runner: @unchecked Sendable {
         self.emitter = emitter
         self.output = output
         self.actor = actor
+        self.caches = caches
     }
 
     /// Runs `request` through every stage, blocking the calling thread (the sandbox is
@@ -211,7 +214,8 @@ public final class Runner: @unchecked Sendable {
     /// The policy and the request as the policy sees them.
     func decideInputs(_ request: RunRequest, _ admitted: Admitted) throws(WardenError) -> (PreparedPolicy, ExecutionRequest) {
         let m = admitted.manifest
-        var policy = try PolicyLoader.load(path: try policyPath(request))
+        let path = try policyPath(request)
+        var policy = if let cache = caches?.policies { try cache.load(path: path) } else { try PolicyLoader.load(path: path) }
         // The admitted artifact itself may run: its digest is signed and authorized for this
         // tenant. Anything else it executes (an interpreter in the entrypoint, children) still
         // needs the policy's own command rules.

@@ -17,6 +17,7 @@ struct RunService: Sendable {
     let ledger: Ledger
     let node: String
     let emitter: EventEmitter
+    let caches = RunCaches()
 
     func handle(_ r: LocalServer.Request) -> JSONValue {
         do throws(WardenError) {
@@ -28,7 +29,7 @@ struct RunService: Sendable {
             let ref = try ToolReference.parse(o.tool)
             let runner = Runner(home: home, db: db, ledger: ledger, node: node, emitter: emitter,
                                 output: o.json ? nil : FileDescriptorOutput(stdout: r.descriptors[0], stderr: r.descriptors[1]),
-                                actor: call.actor)
+                                actor: call.actor, caches: caches)
             var request = o.request(ref, token: call.approval, workingDirectory: call.workingDirectory,
                                     stdin: o.stdin ? .inherit(fd: r.descriptors[2]) : .null)
             request.cancelWhenReadable = r.connection
