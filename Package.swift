@@ -24,8 +24,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Admit: keys, trust store, JWS, manifests, artifacts, authorizations.
+        // Linux calls Swift's Glibc does not expose (memfd sealing).
+        .target(name: "CWardenSys"),
         .target(name: "WardenTrust", dependencies: [
-            "WardenCore", "WardenHome",
+            "WardenCore", "WardenHome", "CWardenSys",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

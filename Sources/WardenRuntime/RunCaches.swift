@@ -1,11 +1,14 @@
 import WardenPolicy
+import WardenTrust
 
 /// What a long-lived Warden (`warden serve`) keeps between runs so that it does not redo work
 /// whose result provably cannot have changed; see each cache for why.
 public final class RunCaches: Sendable {
     public let policies: PolicyCache
+    public let artifacts: VerifiedArtifactCache
 
-    public init(policies: PolicyCache = PolicyCache()) {
+    public init(policies: PolicyCache = PolicyCache(), artifacts: VerifiedArtifactCache = VerifiedArtifactCache()) {
         self.policies = policies
+        self.artifacts = artifacts
     }
 }

@@ -205,7 +205,13 @@ public final class Runner: @unchecked Sendable {
         // The artifact is re-hashed on every run while it is copied to a per-run staging
         // directory (the home is 0700; the sandbox's setup user cannot reach into it). Nothing
         // cheaper is as strong against a blob modified in place (see docs/RUN.md).
-        let staged = try armory.store.stage(verified.manifest.digest, name: verified.manifest.name, under: stagingParent)
+        // A server's cache stages from a sealed, already verified copy (VerifiedArtifactCache).
+        let m = verified.manifest
+        let staged = if let cache = caches?.artifacts {
+            try cache.stage(armory.store, m.digest, name: m.name, under: stagingParent)
+        } else {
+            try armory.store.stage(m.digest, name: m.name, under: stagingParent)
+        }
         return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, staged: staged, authorizers: status.validSigners)
     }
 

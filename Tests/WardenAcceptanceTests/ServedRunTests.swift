@@ -105,6 +105,29 @@ import WardenTestSupport
         #expect((localReport["error"] as? [String: Any])?["code"] as? String == after.errorCode, "\(local.transcript)")
     }
 
+    /// The server keeps verified artifact bytes between runs (sealed memfd); a stored blob
+    /// modified after that is still caught on the next run, as in a local run.
+    @Test func warmServerStillCatchesATamperedBlob() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml())
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        // Past the 2 s racy margin after `tool add`, so the second run is served from the cache.
+        Thread.sleep(forTimeInterval: 2.2)
+        for word in ["one", "two"] {
+            let ok = try h.run(["greet", word], policy: p)
+            #expect(ok.status == 0 && ok.report["served"] as? Bool == true, "\(ok.transcript)")
+        }
+        #expect(chmod(h.blobPath, 0o644) == 0)
+        var bytes = try #require(FileManager.default.contents(atPath: h.blobPath))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: h.blobPath))
+        let bad = try h.run(["greet", "tampered"], policy: p)
+        try h.expectRejected(bad, code: "artifact.tampered")
+        #expect(bad.report["served"] as? Bool == true)
+        try h.expectLedgerVerifies()
+    }
+
     @Test func clientThatGoesAwayTakesItsRunWithIt() throws {
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml(commands: ["sleep"]))
