@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pipeline benchmark: the bare sample tool vs `warden exec` of the same binary vs `warden run`
-# (admit → decide → confine → record → emit), side by side in one hyperfine run, plus the
-# per-stage cost from `warden run --json`. Release build. See docs/BENCHMARKS.md.
+# (admit → decide → confine → record → emit) — one-shot (`--local`) and handed to a resident
+# `warden serve` — side by side in one hyperfine run, plus the per-stage cost from
+# `warden run --json`. Release build. See docs/BENCHMARKS.md.
 #   scripts/bench-run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +25,19 @@ mkdir -p "$d/workspace"
 sed '/deny:/d; s/executions: 100/executions: 1000000/; s/cpu_seconds: 300/cpu_seconds: 1000000/' samples/policies/quickstart.yaml > "$d/plain.yaml"
 sed 's/executions: 100/executions: 1000000/; s/cpu_seconds: 300/cpu_seconds: 1000000/' samples/policies/quickstart.yaml > "$d/globs.yaml"
 cd "$d"
+# A resident server on the same home; `run` goes through it, `run-local` never does.
+"$W" serve 2>"$d/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -S "$WARDEN_HOME/warden.sock" ] && break; sleep 0.05; done
+# Past the artifact cache's 2 s racy margin after `tool add` (docs/RUN.md).
+sleep 2.2
 hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$d/results.md" --export-json "$d/results.json" \
   -n bare "$d/hello greet bench" \
   -n exec "$W exec --ro $d/hello:/tool/hello --allow-exec /tool/hello -- /tool/hello greet bench" \
+  -n run-local "$W run hello --local --tenant bench --policy $d/plain.yaml -- greet bench" \
   -n run "$W run hello --tenant bench --policy $d/plain.yaml -- greet bench" \
+  -n run-local-with-deny-globs "$W run hello --local --tenant bench --policy $d/globs.yaml -- greet bench" \
   -n run-with-deny-globs "$W run hello --tenant bench --policy $d/globs.yaml -- greet bench" 2>&1 | grep -v "^ *$"
 cat "$d/results.md"
 echo "== medians (ms)"
@@ -35,13 +45,16 @@ python3 -c '
 import json,sys
 r={x["command"]:x["median"]*1000 for x in json.load(open(sys.argv[1]))["results"]}
 for k,v in r.items(): print(f"{k:22s} {v:8.1f}")
-print("run - exec: %.1f ms" % (r["run"] - r["exec"]))' "$d/results.json"
-echo "== per-stage medians of 30 'warden run --json' (microseconds)"
-for i in $(seq 30); do "$W" run hello --tenant bench --policy "$d/plain.yaml" --json -- greet bench 2>/dev/null || true; done |
-  python3 -c '
+print("run (served) - exec: %.1f ms" % (r["run"] - r["exec"]))
+print("run-local - exec:    %.1f ms" % (r["run-local"] - r["exec"]))' "$d/results.json"
+for mode in --local ""; do
+  echo "== per-stage medians of 30 'warden run $mode --json' (microseconds)"
+  for i in $(seq 30); do "$W" run hello $mode --tenant bench --policy "$d/plain.yaml" --json -- greet bench 2>/dev/null || true; done |
+    python3 -c '
 import json,sys,statistics
 rows=[json.loads(l)["stages_us"] for l in sys.stdin if l.startswith("{")]
 for k in ["open","admit","decide","record","confine","emit","close"]:
     vals=[r.get(k,0) for r in rows]
     print(f"{k:8s} median {statistics.median(vals):8.0f} us")'
+done
 echo "home: $WARDEN_HOME"
