@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Warden quickstart: builds warden and a small real tool, then on a fresh home walks the whole
 # pipeline with the real CLI: keys, a signed and authorized tool, confined runs, denials by the
-# policy and by the kernel, an approval round trip, the CloudEvent, and ledger verification.
+# policy and by the kernel, an approval round trip, the CloudEvent, a run handed to a resident
+# `warden serve`, and ledger verification.
 #   bash scripts/quickstart.sh          readable output
 #   bash scripts/quickstart.sh --json   one JSON object per step (JSON Lines) on stdout
 set -uo pipefail
@@ -80,7 +81,21 @@ step replayed-token 126 run notes --tenant demo --policy gated.yaml --approval "
 
 say "Emit: the CloudEvent of a run (structured mode JSON)"
 step event 0 run hello --tenant demo --policy policy.yaml --events -- greet events
-[ $JSON = 1 ] || printf '%s\n' "$LAST" | tail -1 | python3 -m json.tool | sed 's/^/  /' | head -40
+[ $JSON = 1 ] || printf '%s\n' "$LAST" | grep '^{' | tail -1 | python3 -m json.tool | sed 's/^/  /' | head -40
+
+say "Serve: a resident warden keeps the home open; warden run hands it the request (same checks)"
+show "warden serve &"
+"$W" serve 2>"$work/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 200); do [ -S "$WARDEN_HOME/warden.sock" ] && break; sleep 0.05; done
+step served-run 0 run hello --tenant demo --policy policy.yaml -- greet served
+step served-deny 1 run hello --tenant demo --policy policy.yaml -- exec /usr/bin/curl https://example.com
+show "kill -TERM \$server   # stops after runs in progress"
+kill -TERM $server; wait $server; served=$?
+trap - EXIT
+[ $JSON = 1 ] || sed 's/^/  /' "$work/serve.log"
+[ "$served" = 0 ] || { echo "quickstart: warden serve exited $served" >&2; exit 1; }
 
 say "Record: every decision is in the signed, hash-chained, Merkle-checkpointed ledger"
 step audit-tail 0 audit show --tail 3

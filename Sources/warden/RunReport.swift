@@ -47,10 +47,11 @@ enum RunReport {
         return r
     }
 
-    /// Writes a rendering to this process's stdout and stderr.
+    /// Writes a rendering to this process's stderr (the summary), then stdout (the report or
+    /// event), so the event is the last line when both go to one terminal.
     static func print(_ r: Rendered) {
-        if !r.stdout.isEmpty { FileHandle.standardOutput.write(Data(r.stdout.utf8)) }
         if !r.stderr.isEmpty { FileHandle.standardError.write(Data(r.stderr.utf8)) }
+        if !r.stdout.isEmpty { FileHandle.standardOutput.write(Data(r.stdout.utf8)) }
     }
 
     /// The summary lines (without the `warden: ` prefix) for stderr.
