@@ -16,6 +16,31 @@ enum RunClient {
         var rendered: RunReport.Rendered
     }
 
+    /// `warden run` handed to a server, before Swift concurrency or Foundation start up (they
+    /// cost about a millisecond a process): prints the reply and exits when a server answers;
+    /// returns when the call is not a plain run, asks for `--local`, or nobody serves.
+    static func runIfServed(_ arguments: [String]) {
+        guard arguments.first == "run", let options = RunFastPath.parse(arguments.dropFirst()), !options.local else { return }
+        do throws(WardenError) {
+            guard let reply = try attempt(options) else { return }
+            RunReport.print(reply.rendered)
+            exit(reply.status)
+        } catch {
+            Terminal.error(error)
+            exit(error.exitCode)
+        }
+    }
+
+    /// Resolves what depends on this process (directory, relative policy, `@FILE` token, actor)
+    /// and hands the run to the home's server; nil when nobody serves there.
+    static func attempt(_ options: RunOptions) throws(WardenError) -> Reply? {
+        guard let cwd = currentDirectory(), let home = homePath(options.home, cwd: cwd) else { return nil }
+        var resolved = options
+        if let a = options.approval, a.hasPrefix("@") { resolved.approval = try readJWS(String(a.dropFirst())) }
+        resolved.policy = options.policy.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+        return try call(socket: home + "/" + socketName, RunCallMessage(resolved, workingDirectory: cwd, actor: actor()))
+    }
+
     /// The server's reply, or nil when nobody serves at `socket` (then the caller runs locally).
     /// If this process dies or is interrupted meanwhile, the connection closes and the server
     /// kills the sandbox.
@@ -36,6 +61,30 @@ enum RunClient {
             throw .usage("serve.lost", "\(socket): the server went away before answering (\(error.message)); `warden audit show --tail 5` shows what was recorded")
         }
         return try decode(reply)
+    }
+
+    /// The home as `Home.resolvePath` chooses it (not standardized: only connected to); nil
+    /// when it would need more than the environment (no HOME).
+    static func homePath(_ explicit: String?, cwd: String) -> String? {
+        let chosen = explicit.flatMap { $0.isEmpty ? nil : $0 } ?? environment("WARDEN_HOME") ?? environment("HOME").map { $0 + "/.warden" }
+        return chosen.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+    }
+
+    /// `Actor.current` without Foundation.
+    static func actor() -> String {
+        environment("WARDEN_ACTOR") ?? environment("USER") ?? "uid:\(getuid())"
+    }
+
+    static func environment(_ name: String) -> String? {
+        guard let v = getenv(name) else { return nil }
+        let s = String(cString: v)
+        return s.isEmpty && name != "WARDEN_ACTOR" && name != "USER" ? nil : s
+    }
+
+    static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(cString: buffer)
     }
 
     static func decode(_ reply: [String: JSONValue]) throws(WardenError) -> Reply {

@@ -35,19 +35,11 @@ struct RunOptions: Equatable {
             guard a.hasPrefix("@") else { return a }
             return try readJWS(String(a.dropFirst()))
         }
-        let environment = ProcessInfo.processInfo.environment
-        let cwd = FileManager.default.currentDirectoryPath
-        if !local {
-            var resolved = self
-            resolved.approval = token
-            resolved.policy = policy.map { $0.hasPrefix("/") ? $0 : (cwd as NSString).appendingPathComponent($0) }
-            let socket = Home.resolvePath(explicit: home, environment: environment) + "/" + RunClient.socketName
-            let call = RunCallMessage(resolved, workingDirectory: cwd, actor: Actor.current)
-            if let reply = try RunClient.call(socket: socket, call) {
-                RunReport.print(reply.rendered)
-                return reply.status
-            }
+        if !local, let reply = try RunClient.attempt(self) {
+            RunReport.print(reply.rendered)
+            return reply.status
         }
+        let cwd = FileManager.default.currentDirectoryPath
         // `open` and `close` join the pipeline's own stages in `stages_us`: what a one-shot
         // process pays around the pipeline (home, database, keys, ledger; sink drain, commit).
         let opened = DispatchTime.now().uptimeNanoseconds

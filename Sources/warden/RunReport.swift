@@ -50,8 +50,19 @@ enum RunReport {
     /// Writes a rendering to this process's stderr (the summary), then stdout (the report or
     /// event), so the event is the last line when both go to one terminal.
     static func print(_ r: Rendered) {
-        if !r.stderr.isEmpty { FileHandle.standardError.write(Data(r.stderr.utf8)) }
-        if !r.stdout.isEmpty { FileHandle.standardOutput.write(Data(r.stdout.utf8)) }
+        writeAll(2, r.stderr)
+        writeAll(1, r.stdout)
+    }
+
+    /// Plain write(2): the served fast path prints without starting Foundation's file handles.
+    private static func writeAll(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            bytes = bytes.dropFirst(n)
+        }
     }
 
     /// The summary lines (without the `warden: ` prefix) for stderr.

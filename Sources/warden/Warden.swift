@@ -27,6 +27,7 @@ struct Warden: AsyncParsableCommand {
 
     static func main() async {
         ExecFastPath.runIfApplicable(Array(CommandLine.arguments.dropFirst()))
+        RunClient.runIfServed(Array(CommandLine.arguments.dropFirst()))
         await RunFastPath.runIfApplicable(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot()

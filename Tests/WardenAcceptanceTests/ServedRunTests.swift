@@ -87,6 +87,30 @@ import WardenTestSupport
         try h.expectLedgerVerifies()
     }
 
+    /// The approval round trip through the server, with the token read from a file by the
+    /// client (`--approval @FILE`) and replay refused.
+    @Test func approvalRoundTripThroughTheServer() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml(extra: Policies.approvals(["write"], approverKid: h.kids["appr"] ?? "")))
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let target = h.work + "/ws/served.txt"
+        let gated = try h.run(["write", target, "x"], policy: p)
+        #expect(gated.status == 126 && gated.verdict == "approval_required", "\(gated.transcript)")
+        #expect(gated.report["served"] as? Bool == true)
+        let rid = try #require(gated.approvalRequestID)
+        let (token, _) = try h.approve(rid)
+        let tokenFile = h.root + "/token.jws"
+        try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let approved = try h.run(["write", target, "x"], policy: p, approval: "@" + tokenFile)
+        #expect(approved.status == 0 && approved.report["served"] as? Bool == true, "\(approved.transcript)")
+        #expect(FileManager.default.contents(atPath: target) == Data("x".utf8))
+        _ = try h.record("approval.consumed", of: approved, decision: "allow")
+        let replayed = try h.run(["write", target, "x"], policy: p, approval: "@" + tokenFile)
+        #expect(replayed.status == 126, "\(replayed.transcript)")
+        try h.expectLedgerVerifies()
+    }
+
     @Test func serverSeesRevocationsImmediately() throws {
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml())
