@@ -189,6 +189,37 @@ import WardenTestSupport
         try h.expectLedgerVerifies()
     }
 
+    /// Concurrent clients: each gets its own run, output and records; the ledger stays whole.
+    @Test func concurrentClientsAreServedIndependently() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml())
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let n = 6
+        var clients: [(Process, Pipe)] = []
+        for i in 0..<n {
+            let c = Process()
+            c.executableURL = URL(fileURLWithPath: WardenProcess.binary)
+            c.arguments = ["run", "hello", "--tenant", "acme", "--policy", p, "--", "greet", "client\(i)"]
+            c.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
+            c.currentDirectoryURL = URL(fileURLWithPath: h.work)
+            let out = Pipe()
+            c.standardOutput = out
+            c.standardError = FileHandle.nullDevice
+            try c.run()
+            clients.append((c, out))
+        }
+        for (i, (c, out)) in clients.enumerated() {
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            c.waitUntilExit()
+            #expect(c.terminationStatus == 0, "client \(i): \(text)")
+            #expect(text == "hello, client\(i) (uid 1000)\n", "client \(i) got someone else's output: \(text)")
+        }
+        let finished = try h.ledger().filter { $0["event"] as? String == "execution.finished" }
+        #expect(finished.count == n)
+        try h.expectLedgerVerifies()
+    }
+
     @Test func secondServerOnTheSameHomeIsRefused() throws {
         let h = try AcceptanceHome()
         let server = try Server(h)
