@@ -34,10 +34,18 @@ struct RunService: Sendable {
                                     stdin: o.stdin ? .inherit(fd: r.descriptors[2]) : .null)
             request.cancelWhenReadable = r.connection
             let outcome = runner.run(request)
+            log(r.peer, call, outcome)
             let rendered = RunReport.render(outcome, json: o.json, events: o.events, served: true)
             return ["status": .int(Int64(outcome.status)), "stdout": .string(rendered.stdout), "stderr": .string(rendered.stderr)]
         } catch {
+            Terminal.warn("pid \(r.peer.pid) uid \(r.peer.uid): refused: \(error.message) [\(error.code)]")
             return LocalServer.refusal(error)
         }
+    }
+
+    /// One line per run on the server's stderr, for its operator (the ledger has the detail).
+    private func log(_ peer: UnixSocket.Peer, _ call: RunCallMessage, _ o: RunOutcome) {
+        let seqs = o.auditSeqs.map(String.init).joined(separator: ",")
+        Terminal.warn("pid \(peer.pid) uid \(peer.uid): run \(o.executionID) \(call.tool) tenant=\(call.tenant) \(o.verdict.rawValue) status \(o.status) (audit seq \(seqs))")
     }
 }
