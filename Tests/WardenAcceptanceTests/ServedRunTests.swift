@@ -220,6 +220,43 @@ import WardenTestSupport
         try h.expectLedgerVerifies()
     }
 
+    /// A server killed mid-run: the client says so (125, `serve.lost`) and the sandbox dies
+    /// with the server (its lifeline), leaving nothing behind.
+    @Test func serverKilledMidRunLeavesNothingRunning() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml(commands: ["sleep"]))
+        let server = try Server(h)
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: WardenProcess.binary)
+        client.arguments = ["run", "hello", "--tenant", "acme", "--policy", p, "--", "exec", "/usr/bin/sleep", "43"]
+        client.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
+        client.currentDirectoryURL = URL(fileURLWithPath: h.work)
+        let err = Pipe()
+        client.standardOutput = FileHandle.nullDevice
+        client.standardError = err
+        try client.run()
+        var started = false
+        for _ in 0..<400 where !started {
+            started = try h.ledger().contains { $0["event"] as? String == "execution.started" }
+            if !started { Thread.sleep(forTimeInterval: 0.025) }
+        }
+        #expect(started, "the served run never started: \(server.logText)")
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(server.process.processIdentifier, SIGKILL)
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        client.waitUntilExit()
+        #expect(client.terminationStatus == 125, "client: \(text)")
+        #expect(text.contains("[serve.lost]"), "client: \(text)")
+        var left = true
+        for _ in 0..<100 where left {
+            left = try WardenProcess.exec("/usr/bin/pgrep", ["-f", "sleep 43"], cwd: "/", environment: ["PATH": "/usr/bin:/bin"]).status == 0
+            if left { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(!left, "the tool outlived the server")
+        // What was recorded still verifies (the outcome record is missing: the server died).
+        try h.expectLedgerVerifies()
+    }
+
     @Test func secondServerOnTheSameHomeIsRefused() throws {
         let h = try AcceptanceHome()
         let server = try Server(h)
