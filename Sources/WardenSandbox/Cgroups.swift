@@ -77,7 +77,10 @@ final class CgroupSet {
             }
         }
         if let mem = layout.v1["memory"], let pids = layout.v1["pids"] {
-            switch tryV1(memory: mem, pids: pids, cpuacct: layout.v1["cpuacct"], limits: limits, runID: runID) {
+            // cpuacct is read only to enforce the tree-wide CPU limit: no --cpu, no cpuacct cgroup
+            // (one mkdir, rmdir and join fewer per run).
+            let cpuacct = limits.cpuSeconds == nil ? nil : layout.v1["cpuacct"]
+            switch tryV1(memory: mem, pids: pids, cpuacct: cpuacct, limits: limits, runID: runID) {
             case .success(let set): return .success(set)
             case .failure(let why): reasons.append("v1: \(why.reason)")
             }

@@ -207,9 +207,9 @@ enum Spawner {
         return WSP_OLDROOT + (real == "/" ? "" : real)
     }
 
-    static func capLastCap() -> Int {
-        Int((readSmallFile("/proc/sys/kernel/cap_last_cap") ?? "").trimmingNewline) ?? 63
-    }
+    /// The highest capability number of the running kernel (constant while it runs).
+    static let lastCap: Int = Int((readSmallFile("/proc/sys/kernel/cap_last_cap") ?? "").trimmingNewline) ?? 63
+    static func capLastCap() -> Int { lastCap }
 }
 
 /// Turns (stage, errno, index) from the child into a one-line error.

@@ -6,6 +6,7 @@
 // Usage: warden-bench-sandbox [iterations] [--stages]   (docs/SANDBOX.md)
 //   --stages: also stamp named points of each Sandbox.run (parent, init, program; shared
 //   memory, see wsp_trace) and print the median offset of each from the run's start.
+//   --sandbox-only: run nothing but Sandbox.run (for profiling it with perf).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,6 +40,8 @@ func median(_ xs: [UInt64]) -> Double {
 let positional = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
 let iterations = positional.first.flatMap { Int($0) } ?? 200
 let stages = CommandLine.arguments.contains("--stages")
+/// Only Sandbox.run, nothing interleaved (for profiling it with perf).
+let sandboxOnly = CommandLine.arguments.contains("--sandbox-only")
 if stages { precondition(wsp_trace_enable() == 0, "cannot map the trace page") }
 let pointNames: [Int: String] = [
     0: "run start", 1: "validated + planned (mounts, resolver, Landlock, seccomp)", 2: "cgroups created",
@@ -86,7 +89,7 @@ for i in 0..<(iterations + 10) {
     let keep = i >= 10   // warm-up excluded
     let c0 = cpuNanos()
     let t0 = nowNanos()
-    guard posixSpawnTrue() else { print("posix_spawn failed"); exit(1) }
+    guard sandboxOnly || posixSpawnTrue() else { print("posix_spawn failed"); exit(1) }
     let t1 = nowNanos()
     let c1 = cpuNanos()
     wsp_trace_reset()
@@ -117,6 +120,7 @@ for i in 0..<(iterations + 10) {
             }
         }
     }
+    if sandboxOnly { continue }
     floor("ns", namespaceFlags, switchRoot: false, keep: keep)
     floor("ns-nonet", withoutNet, switchRoot: false, keep: keep)
     floor("ns-root", namespaceFlags, switchRoot: true, keep: keep)

@@ -8,11 +8,13 @@ extension SandboxEndToEnd {
 /// pivot_roots, and nothing is staged on the host. These check each from the outside.
 @Suite("Spawn path")
 struct SpawnPathTests {
-    /// As root (cgroup v1 here) the running program sits in the per-run memory, pids and
-    /// cpuacct cgroups of the Warden that started it, seen from the host.
-    @Test func programIsInThePerRunCgroups() throws {
+    /// As root (cgroup v1 here) the running program sits in the per-run memory and pids
+    /// cgroups of the Warden that started it, seen from the host, and with `--cpu` also in its
+    /// cpuacct cgroup (which only the tree-wide CPU limit reads, so it exists only then).
+    @Test(arguments: [false, true])
+    func programIsInThePerRunCgroups(cpuLimit: Bool) throws {
         let token = "WARDEN-CG-\(UUID().uuidString.prefix(8))"
-        let (p, pid) = try Harness.holdingProbe(.root, token: token)
+        let (p, pid) = try Harness.holdingProbe(.root, flags: cpuLimit ? ["--cpu", "30"] : [], token: token)
         defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
         let text = String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/cgroup") ?? Data(), as: UTF8.self)
         let runCgroup = "/warden-\(p.processIdentifier)-"
@@ -20,7 +22,8 @@ struct SpawnPathTests {
         let joined = Set(inRun.flatMap { $0.split(separator: ":")[1].split(separator: ",").map(String.init) })
         let mounted = Set(text.split(separator: "\n").flatMap { $0.split(separator: ":")[1].split(separator: ",").map(String.init) })
         for controller in ["memory", "pids", "cpuacct"] where mounted.contains(controller) {
-            #expect(joined.contains(controller), "program not in its run's \(controller) cgroup:\n\(text)")
+            let expected = controller != "cpuacct" || cpuLimit
+            #expect(joined.contains(controller) == expected, "program in its run's \(controller) cgroup: \(!expected)\n\(text)")
         }
         #expect(!joined.isEmpty, "\(text)")
     }
