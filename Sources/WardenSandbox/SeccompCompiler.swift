@@ -89,7 +89,7 @@ public enum SeccompCompiler {
             else { groups.append((rule.nr, [rule])) }
         }
         groups.sort { $0.nr < $1.nr }
-        emitTree(groups[...], defaultAction: defaultAction, into: &p)
+        emitTree(groups, 0, groups.count, defaultAction: defaultAction, into: &p)
         return p
     }
 
@@ -100,20 +100,21 @@ public enum SeccompCompiler {
     /// Emits a subtree for `groups` (A = nr on entry). Inner node: `jge pivot` falls through to
     /// an unconditional `ja` over the lower half to the upper half; conditional jumps stay
     /// 0 or 1 long, so no 8-bit offset can overflow however many rules there are.
-    private static func emitTree(_ groups: ArraySlice<(nr: UInt32, rules: [SeccompRule])>, defaultAction: SeccompAction,
-                                 into p: inout [BPFInstruction]) {
-        guard groups.count > leafSize else {
-            for group in groups { for rule in group.rules { emitRule(rule, into: &p) } }
+    /// (Index bounds rather than slices: fewer generic types for the runtime to instantiate.)
+    private static func emitTree(_ groups: [(nr: UInt32, rules: [SeccompRule])], _ lower: Int, _ upper: Int,
+                                 defaultAction: SeccompAction, into p: inout [BPFInstruction]) {
+        guard upper - lower > leafSize else {
+            for i in lower..<upper { for rule in groups[i].rules { emitRule(rule, into: &p) } }
             p.append(BPFInstruction(code: ret, jt: 0, jf: 0, k: defaultAction.value))
             return
         }
-        let middle = groups.startIndex + groups.count / 2
+        let middle = lower + (upper - lower) / 2
         p.append(BPFInstruction(code: jgeK, jt: 0, jf: 1, k: groups[middle].nr))
         let jump = p.count
         p.append(BPFInstruction(code: ja, jt: 0, jf: 0, k: 0))
-        emitTree(groups[..<middle], defaultAction: defaultAction, into: &p)
+        emitTree(groups, lower, middle, defaultAction: defaultAction, into: &p)
         p[jump].k = UInt32(p.count - jump - 1)
-        emitTree(groups[middle...], defaultAction: defaultAction, into: &p)
+        emitTree(groups, middle, upper, defaultAction: defaultAction, into: &p)
     }
 
     /// One self-contained block: starts with A = nr and leaves A = nr when it falls through.
