@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <grp.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -117,6 +118,31 @@ static int build_landlock(const struct wsp_config *c, int errfd) {
 
 static void noop_handler(int sig) { (void)sig; }
 
+/// Reads the parent's one-byte cgroup handoff and the descriptors sent with it (SCM_RIGHTS,
+/// close-on-exec). Returns how many arrived, or -1 if the parent is gone or sent garbage.
+static int recv_handoff(int syncfd, char *mode, int fds[WSP_MAX_CGROUP_FDS]) {
+    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int) * WSP_MAX_CGROUP_FDS)]; } control;
+    struct iovec iov = { mode, 1 };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof(control.buf);
+    ssize_t n;
+    do { n = recvmsg(syncfd, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n != 1 || (msg.msg_flags & MSG_CTRUNC)) return -1;
+    int count = 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) return -1;
+        int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        if (count + k > WSP_MAX_CGROUP_FDS) return -1;
+        memcpy(fds + count, CMSG_DATA(cm), sizeof(int) * (size_t)k);
+        count += k;
+    }
+    return count;
+}
+
 /// The program process: stdio, fds, cwd, exec. Never returns.
 static void exec_program(const struct wsp_config *c, int errfd, int statusfd, const sigset_t *empty) {
     // execve resets caught signals to SIG_DFL; only the mask needs restoring.
@@ -129,6 +155,7 @@ static void exec_program(const struct wsp_config *c, int errfd, int statusfd, co
     // Everything beyond 0-2 (inherited from Warden) disappears at exec, including errfd.
     if (w_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) report(errfd, WSP_ST_STDIO, -1, 127);
     if (chdir(c->cwd) != 0) report(errfd, WSP_ST_CHDIR, -1, 127);
+    WSP_TS(WSP_TP_P_EXEC);
     execve(c->exec_path, c->argv, c->envp);
     report(errfd, WSP_ST_EXEC, -1, 127);
 }
@@ -160,6 +187,7 @@ __attribute__((noreturn)) static void init_loop(pid_t program, int statusfd) {
         int sig = sigwaitinfo(&all, &info);
         if (sig < 0) continue;
         if (sig == SIGCHLD) {
+            WSP_TS(WSP_TP_I_CHLD);
             int st;
             pid_t p;
             while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -167,6 +195,7 @@ __attribute__((noreturn)) static void init_loop(pid_t program, int statusfd) {
                     program_status = st;
                     ssize_t ignored = write(statusfd, &program_status, sizeof(program_status));
                     (void)ignored;
+                    WSP_TS(WSP_TP_I_EXIT);
                     // Exiting PID 1 makes the kernel SIGKILL everything left in the namespace.
                     _exit(0);
                 }
@@ -179,19 +208,10 @@ __attribute__((noreturn)) static void init_loop(pid_t program, int statusfd) {
 
 void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statusfd) {
     char go = 0;
+    WSP_TS(WSP_TP_C_START);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) FAIL(WSP_ST_PDEATHSIG, -1);
     if (read(syncfd, &go, 1) != 1) _exit(126);   // parent gone or failed: just leave
-    if (c->cgroup_self_join) {
-        // v1: join the per-run cgroups before anything else (every later fork inherits them).
-        // Writing "0" to `tasks` moves only the calling thread, which the kernel does without
-        // its global threadgroup lock (and the RCU grace period taking it costs). We are
-        // single-threaded, so the thread is the whole process. Done while still host root
-        // (uid 0 in the kernel's v1 permission check on older kernels).
-        for (int i = 0; i < c->ncgroup_fds; i++) {
-            if (write(c->cgroup_fds[i], "0", 1) != 1) FAIL(WSP_ST_CGROUP, i);
-        }
-    }
-
+    WSP_TS(WSP_TP_C_GO);
     if (!c->rootless) {
         if (c->memfd_noexec_path) {
             // vm.memfd_noexec=2 for our new PID namespace (Linux 6.3+): no executable memfds, so
@@ -214,6 +234,7 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
         if (setresuid(0, 0, 0) != 0) FAIL(WSP_ST_SETUID, -1);
     }
 
+    WSP_TS(WSP_TP_C_IDENTITY);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL(WSP_ST_PRIVATE, -1);
     // A scratch tmpfs over `base` (/tmp), in our private mount namespace only, becomes a
     // temporary root holding the host root at /oldroot (bind sources are read from there) and
@@ -225,26 +246,53 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
         FAIL(WSP_ST_PIVOT, -1);
     if (mount("tmpfs", WSP_NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") != 0)
         FAIL(WSP_ST_ROOT_TMPFS, -1);
+    WSP_TS(WSP_TP_C_SCRATCH);
     for (int i = 0; i < c->nops; i++) {
+        uint64_t t0 = wsp_trace_buf ? wsp_trace_now() : 0;
         if (run_op(&c->ops[i]) != 0) FAIL(WSP_ST_OP, i);
+        if (wsp_trace_buf && c->ops[i].kind > 0 && c->ops[i].kind < 16) {
+            wsp_trace_buf->op_ns[c->ops[i].kind] += wsp_trace_now() - t0;
+            wsp_trace_buf->op_count[c->ops[i].kind] += 1;
+        }
     }
     if (sethostname(c->hostname, strlen(c->hostname)) != 0) FAIL(WSP_ST_HOSTNAME, -1);
+    WSP_TS(WSP_TP_C_OPS);
 
     // pivot_root(".", ".") stacks the scratch root (with the host root under /oldroot) on the
     // new one; one lazy detach removes both, leaving nothing of the host (and costing the
     // kernel one RCU grace period, not two).
     if (chdir(WSP_NEWROOT) != 0 || w_pivot_root(".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
         FAIL(WSP_ST_PIVOT, -1);
+    WSP_TS(WSP_TP_C_PIVOT);
     struct w_mount_attr ro = { 0 };
     ro.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
     if (w_mount_setattr(AT_FDCWD, "/", 0, &ro) != 0) FAIL(WSP_ST_ROOT_RO, -1);
+    WSP_TS(WSP_TP_C_ROOTRO);
 
     // Second sync: the parent has placed us in the per-run cgroups; only now does the cgroup
     // namespace get rooted there, and nothing of the program runs before it.
-    if (read(syncfd, &go, 1) != 1 || go != 'c') _exit(126);
+    // Second sync: the parent created the per-run cgroups while we assembled the root, and
+    // hands them over now, before anything of the program exists (everything forked later
+    // inherits them). 'j': join the v1 cgroups whose `tasks` files come with the message, by
+    // writing "0": that moves only the calling thread, which the kernel does without its global
+    // threadgroup lock (and the RCU grace period taking it costs); we are single-threaded, so
+    // the thread is the whole process. The write is checked against the credentials of the
+    // file's opener (Warden). 'p': the parent moved us (v2). 'n': no cgroup (rlimit fallback).
+    int cgfds[WSP_MAX_CGROUP_FDS];
+    int ncg = recv_handoff(syncfd, &go, cgfds);
+    if (ncg < 0 || (go != 'j' && go != 'p' && go != 'n') || (go != 'j' && ncg != 0)) _exit(126);
+    for (int i = 0; i < ncg; i++) {
+        if (write(cgfds[i], "0", 1) != 1) FAIL(WSP_ST_CGROUP, i);
+        close(cgfds[i]);
+    }
+    WSP_TS(WSP_TP_C_CGJOIN);
+    const struct wsp_rlimit *rlimits = go == 'n' ? c->rlimits_fallback : c->rlimits;
+    int nrlimits = go == 'n' ? c->nrlimits_fallback : c->nrlimits;
     if ((c->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) != 0) FAIL(WSP_ST_CGROUPNS, -1);
 
+    WSP_TS(WSP_TP_C_CGSYNC);
     int ruleset = build_landlock(c, errfd);
+    WSP_TS(WSP_TP_C_LANDLOCK);
     drop_privileges(c, errfd);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) FAIL(WSP_ST_NNP, -1);
     if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) FAIL(WSP_ST_LANDLOCK_RESTRICT, -1);
@@ -256,14 +304,17 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     struct pollfd life = { syncfd, POLLIN, 0 };
     if (poll(&life, 1, 0) != 0) _exit(126);
     close(syncfd);
+    WSP_TS(WSP_TP_C_PRIVS);
 
-    for (int i = 0; i < c->nrlimits; i++) {
-        struct rlimit64 rl = { c->rlimits[i].soft, c->rlimits[i].hard };
-        if (syscall(SYS_prlimit64, 0, c->rlimits[i].resource, &rl, NULL) != 0) FAIL(WSP_ST_RLIMIT, i);
+    for (int i = 0; i < nrlimits; i++) {
+        struct rlimit64 rl = { rlimits[i].soft, rlimits[i].hard };
+        if (syscall(SYS_prlimit64, 0, rlimits[i].resource, &rl, NULL) != 0) FAIL(WSP_ST_RLIMIT, i);
     }
 
+    WSP_TS(WSP_TP_C_RLIMITS);
     struct sock_fprog prog = { (unsigned short)c->bpf_count, (struct sock_filter *)c->bpf };
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) FAIL(WSP_ST_SECCOMP, -1);
+    WSP_TS(WSP_TP_C_SECCOMP);
 
     // PID 1 drops signals whose disposition is SIG_DFL, even from Warden: give the forwardable
     // ones a (never run) handler so they queue while blocked and sigwaitinfo can forward them.
@@ -282,10 +333,12 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) FAIL(WSP_ST_DUMPABLE, -1);
     // The child only issues syscalls before execve (its own fd table and cwd: no CLONE_FILES
     // or CLONE_FS), so sharing memory with init until then is safe; init resumes after it.
+    WSP_TS(WSP_TP_C_SIGNALS);
     struct program_args args = { c, errfd, statusfd, &empty };
     pid_t program = (pid_t)clone(program_main, program_stack + sizeof(program_stack),
                                  CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
     if (program < 0) FAIL(WSP_ST_FORK, -1);
+    WSP_TS(WSP_TP_C_PROGRAM);
 
     // Init keeps only the status pipe; nothing from Warden stays reachable through /proc/1/fd.
     for (int fd = 0; fd < 3; fd++) if (fd != statusfd) close(fd);

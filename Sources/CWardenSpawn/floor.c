@@ -60,12 +60,23 @@ int64_t wsp_bench_namespace_floor(uint64_t flags, int switch_root) {
         snprintf(path, sizeof(path), "/proc/%ld/gid_map", pid);
         write_file(path, map);
     }
+    // switch_root == 2: hold the child's mount and network namespaces open from here, so
+    // their teardown happens when we close them (after the reap), not in the child's exit.
+    int held[2] = { -1, -1 };
+    if (switch_root == 2) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+        held[0] = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+        held[1] = open(path, O_RDONLY | O_CLOEXEC);
+    }
     ssize_t ignored = write(go[1], "g", 1);
     (void)ignored;
     close(go[1]);
     int status = 0;
     while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {}
     uint64_t elapsed = now_ns() - start;
+    for (int i = 0; i < 2; i++) if (held[i] >= 0) close(held[i]);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -EPROTO;
     return (int64_t)elapsed;
 }

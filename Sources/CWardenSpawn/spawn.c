@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 static int write_all_path(const char *path, const char *text) {
@@ -49,11 +50,35 @@ static void abort_child(pid_t pid, int pidfd) {
     close(pidfd);
 }
 
-int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
+static void close_result_fds(struct wsp_result *r) {
+    int *fds[] = { &r->pidfd, &r->status_fd, &r->lifeline_fd, &r->err_fd };
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+        if (*fds[i] >= 0) close(*fds[i]);
+        *fds[i] = -1;
+    }
+}
+
+/// Kills and reaps the child after a failure at `stage`; if the child had failed first (so
+/// our write hit a closed socket), its own report replaces ours.
+static int fail_started(struct wsp_result *r, int stage, int err, int index) {
+    r->err_stage = stage; r->err_errno = err; r->err_index = index;
+    abort_child(r->pid, r->pidfd);
+    r->pidfd = -1;
+    int report[3];
+    if (r->err_fd >= 0 && read_report(r->err_fd, report)) {
+        r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
+    }
+    close_result_fds(r);
+    r->pid = -1;
+    return -1;
+}
+
+int wsp_spawn_start(const struct wsp_config *c, struct wsp_result *r) {
     memset(r, 0, sizeof(*r));
-    r->pid = -1; r->pidfd = -1; r->status_fd = -1; r->lifeline_fd = -1; r->err_index = -1;
+    r->pid = -1; r->pidfd = -1; r->status_fd = -1; r->lifeline_fd = -1; r->err_fd = -1; r->err_index = -1;
+    // The sync channel is a socket so the cgroup handoff can carry descriptors (SCM_RIGHTS).
     int syncp[2], errp[2], statp[2];
-    if (pipe2(syncp, O_CLOEXEC) != 0) { r->err_stage = WSP_ST_CLONE; r->err_errno = errno; return -1; }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) != 0) { r->err_stage = WSP_ST_CLONE; r->err_errno = errno; return -1; }
     if (pipe2(errp, O_CLOEXEC) != 0) {
         r->err_stage = WSP_ST_CLONE; r->err_errno = errno;
         close(syncp[0]); close(syncp[1]); return -1;
@@ -80,56 +105,77 @@ int wsp_spawn(const struct wsp_config *c, struct wsp_result *r) {
         wsp_child_main(c, syncp[0], errp[1], statp[1]);
     }
     int saved = errno;
+    WSP_TS(WSP_TP_CLONED);
     close(syncp[0]); close(errp[1]); close(statp[1]);
     if (pid < 0) {
         r->err_stage = WSP_ST_CLONE; r->err_errno = saved;
         close(syncp[1]); close(errp[0]); close(statp[0]);
         return -1;
     }
-
-    int stage = 0;
-    if (c->rootless && write_proc((pid_t)pid, "setgroups", "deny") != 0) stage = WSP_ST_MAPS;
-    if (!stage && write_proc((pid_t)pid, "uid_map", c->uid_map) != 0) stage = WSP_ST_MAPS;
-    if (!stage && write_proc((pid_t)pid, "gid_map", c->gid_map) != 0) stage = WSP_ST_MAPS;
-    // Release the child to assemble its root while we move it into the cgroups (v2): moving
-    // another process waits for an RCU grace period, which then overlaps with the mount work.
-    // v1 cgroups are joined by the child itself, which costs no grace period.
-    if (!stage && write(syncp[1], "g", 1) != 1) stage = WSP_ST_SYNC;
-    for (int i = 0; !stage && !c->cgroup_self_join && i < c->ncgroup_fds; i++) {
-        char buf[24];
-        int len = snprintf(buf, sizeof(buf), "%ld", pid);
-        if (write(c->cgroup_fds[i], buf, (size_t)len) != len) { stage = WSP_ST_CGROUP; r->err_index = i; }
-    }
-    if (!stage && write(syncp[1], "c", 1) != 1) stage = WSP_ST_SYNC;
-    saved = errno;
-    if (stage) {
-        close(syncp[1]);
-        r->err_stage = stage; r->err_errno = saved;
-        abort_child((pid_t)pid, pidfd);
-        // If the child failed first (so our write hit a closed pipe), report its reason.
-        int report[3];
-        if (read_report(errp[0], report)) {
-            r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
-        }
-        close(errp[0]); close(statp[0]);
-        return -1;
-    }
-
-    int report[3];
-    int failed = read_report(errp[0], report);
-    close(errp[0]);
-    if (failed) {
-        r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
-        abort_child((pid_t)pid, pidfd);
-        close(statp[0]);
-        close(syncp[1]);
-        return -1;
-    }
-    r->lifeline_fd = syncp[1];
     r->pid = (pid_t)pid;
     r->pidfd = pidfd;
+    r->lifeline_fd = syncp[1];
+    r->err_fd = errp[0];
     r->status_fd = statp[0];
+    fcntl(r->err_fd, F_SETFL, O_NONBLOCK);
+
+    if (c->rootless && write_proc((pid_t)pid, "setgroups", "deny") != 0) return fail_started(r, WSP_ST_MAPS, errno, -1);
+    if (write_proc((pid_t)pid, "uid_map", c->uid_map) != 0) return fail_started(r, WSP_ST_MAPS, errno, -1);
+    if (write_proc((pid_t)pid, "gid_map", c->gid_map) != 0) return fail_started(r, WSP_ST_MAPS, errno, -1);
+    WSP_TS(WSP_TP_MAPS);
+    if (send(r->lifeline_fd, "g", 1, MSG_NOSIGNAL) != 1) return fail_started(r, WSP_ST_SYNC, errno, -1);
+    WSP_TS(WSP_TP_RELEASED);
     return 0;
+}
+
+int wsp_spawn_handoff(struct wsp_result *r, int mode, const int *fds, int nfds) {
+    if (nfds < 0 || nfds > WSP_MAX_CGROUP_FDS || (mode != WSP_HANDOFF_JOIN && nfds != 0 && mode != WSP_HANDOFF_PROCS))
+        return fail_started(r, WSP_ST_CGROUP, EINVAL, -1);
+    if (mode == WSP_HANDOFF_PROCS) {
+        // v2: moving another process through cgroup.procs (waits for an RCU grace period; the
+        // child is blocked on the handoff, so nothing of it runs outside the cgroups).
+        char buf[24];
+        int len = snprintf(buf, sizeof(buf), "%d", (int)r->pid);
+        for (int i = 0; i < nfds; i++) {
+            if (write(fds[i], buf, (size_t)len) != len) return fail_started(r, WSP_ST_CGROUP, errno, i);
+        }
+    }
+    char byte = (char)mode;
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int) * WSP_MAX_CGROUP_FDS)]; } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    memset(&control, 0, sizeof(control));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (mode == WSP_HANDOFF_JOIN && nfds > 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+    }
+    ssize_t n;
+    do { n = sendmsg(r->lifeline_fd, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    if (n != 1) return fail_started(r, WSP_ST_SYNC, errno, -1);
+    WSP_TS(WSP_TP_CGHANDOFF);
+    return 0;
+}
+
+void wsp_spawn_abort(struct wsp_result *r) {
+    if (r->pid > 0 && r->pidfd >= 0) abort_child(r->pid, r->pidfd);
+    r->pidfd = -1;
+    r->pid = -1;
+    close_result_fds(r);
+}
+
+int wsp_spawn_failure(struct wsp_result *r) {
+    int report[3];
+    if (r->err_fd < 0 || !read_report(r->err_fd, report)) return 0;
+    r->err_stage = report[0]; r->err_errno = report[1]; r->err_index = report[2];
+    return 1;
 }
 
 int wsp_landlock_abi(void) {

@@ -6,21 +6,37 @@ public struct CgroupLayout: Sendable, Equatable {
     /// Directory of our own cgroup in the unified (v2) hierarchy, if mounted.
     public var v2: String?
 
+    /// Where the hierarchies are mounted (from /proc/self/mounts).
+    public struct Mounts: Sendable, Equatable {
+        /// v1 controller name → mount point of its hierarchy.
+        public var v1: [String: String] = [:]
+        /// Mount point of the unified (v2) hierarchy.
+        public var v2: String?
+    }
+
     public static func parse(procSelfCgroup: String, mounts: String) -> CgroupLayout {
-        var layout = CgroupLayout()
-        var v1Mounts: [String: String] = [:]
-        var v2Mount: String?
+        parse(procSelfCgroup: procSelfCgroup, mounts: parseMounts(mounts))
+    }
+
+    public static func parseMounts(_ mounts: String) -> Mounts {
+        var result = Mounts()
         for line in mounts.split(separator: "\n") {
             let f = line.split(separator: " ")
             guard f.count >= 4 else { continue }
             let point = unescape(String(f[1]))
-            if f[2] == "cgroup2" { v2Mount = v2Mount ?? point }
+            if f[2] == "cgroup2" { result.v2 = result.v2 ?? point }
             if f[2] == "cgroup" {
                 for opt in f[3].split(separator: ",") where ["memory", "pids", "cpu", "cpuacct"].contains(String(opt)) {
-                    v1Mounts[String(opt)] = point
+                    result.v1[String(opt)] = point
                 }
             }
         }
+        return result
+    }
+
+    public static func parse(procSelfCgroup: String, mounts: Mounts) -> CgroupLayout {
+        var layout = CgroupLayout()
+        let v1Mounts = mounts.v1, v2Mount = mounts.v2
         for line in procSelfCgroup.split(separator: "\n") {
             let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard f.count == 3 else { continue }

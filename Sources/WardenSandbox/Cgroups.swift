@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import WardenCore
+import CWardenSpawn
+import Synchronization
 
 /// Per-run cgroups enforcing memory, pids and (by accounting) CPU for the whole process tree.
 /// Prefers v2 when our unified cgroup can enable memory+pids, else v1 controllers; whichever
@@ -30,15 +32,44 @@ final class CgroupSet {
         self.cpuDir = cpuDir
     }
 
+    /// Where the hierarchies are mounted changes only when an administrator remounts one: it is
+    /// parsed from /proc/self/mounts once per process, and again whenever creating a cgroup with
+    /// the remembered places fails. Warden's own cgroup (/proc/self/cgroup) is read every run.
+    private static let knownMounts = Mutex<CgroupLayout.Mounts?>(nil)
+    /// When this process last swept stale per-run cgroups (monotonic ns; 0 = never).
+    private static let lastSweep = Mutex<UInt64>(0)
+    static let sweepInterval: UInt64 = 10_000_000_000
+
     /// Creates the cgroups for one run, or explains why none can be used.
     static func create(limits: SandboxSpec.Limits, runID: String) -> Result<CgroupSet, WardenError> {
-        let layout = CgroupLayout.parse(procSelfCgroup: readSmallFile("/proc/self/cgroup") ?? "",
-                                        mounts: readSmallFile("/proc/self/mounts") ?? "")
+        if let mounts = knownMounts.withLock({ $0 }),
+           case .success(let set) = create(limits: limits, runID: runID, mounts: mounts) {
+            return .success(set)
+        }
+        let mounts = CgroupLayout.parseMounts(readSmallFile("/proc/self/mounts") ?? "")
+        knownMounts.withLock { $0 = mounts }
+        return create(limits: limits, runID: runID, mounts: mounts)
+    }
+
+    private static func create(limits: SandboxSpec.Limits, runID: String,
+                               mounts: CgroupLayout.Mounts) -> Result<CgroupSet, WardenError> {
+        let layout = CgroupLayout.parse(procSelfCgroup: readSmallFile("/proc/self/cgroup") ?? "", mounts: mounts)
         var reasons: [String] = []
+        wsp_trace_stamp(Int32(WSP_TP_CG_LAYOUT.rawValue))
         // Per-run cgroups of a killed Warden are empty (its tree died with it): remove them.
-        // Only the hierarchies Warden creates them in are swept (each sweep reads a directory).
-        let used = [layout.v2, layout.v1["memory"], layout.v1["pids"], layout.v1["cpuacct"]].compactMap { $0 }
-        for base in Set(used) { StaleRuns.collect(in: base, prefix: "warden-") }
+        // Only the hierarchies Warden creates them in are swept (each sweep reads a directory),
+        // at the first run of a process and then at most every `sweepInterval`.
+        let now = monotonicNanos()
+        let sweep = lastSweep.withLock { last in
+            guard last == 0 || now &- last >= sweepInterval else { return false }
+            last = now
+            return true
+        }
+        if sweep {
+            let used = [layout.v2, layout.v1["memory"], layout.v1["pids"], layout.v1["cpuacct"]].compactMap { $0 }
+            for base in Set(used) { StaleRuns.collect(in: base, prefix: "warden-") }
+        }
+        wsp_trace_stamp(Int32(WSP_TP_CG_SWEPT.rawValue))
         if let base = layout.v2 {
             switch tryV2(base: base, limits: limits, runID: runID) {
             case .success(let set): return .success(set)
@@ -46,7 +77,10 @@ final class CgroupSet {
             }
         }
         if let mem = layout.v1["memory"], let pids = layout.v1["pids"] {
-            switch tryV1(memory: mem, pids: pids, cpuacct: layout.v1["cpuacct"], limits: limits, runID: runID) {
+            // cpuacct is read only to enforce the tree-wide CPU limit: no --cpu, no cpuacct cgroup
+            // (one mkdir, rmdir and join fewer per run).
+            let cpuacct = limits.cpuSeconds == nil ? nil : layout.v1["cpuacct"]
+            switch tryV1(memory: mem, pids: pids, cpuacct: cpuacct, limits: limits, runID: runID) {
             case .success(let set): return .success(set)
             case .failure(let why): reasons.append("v1: \(why.reason)")
             }
@@ -92,6 +126,7 @@ final class CgroupSet {
             }
             dirs.append(base + name)
         }
+        wsp_trace_stamp(Int32(WSP_TP_CG_MKDIR.rawValue))
         let set = CgroupSet(version: .v1, dirs: dirs, memoryDir: memory + name, pidsDir: pids + name,
                             cpuDir: cpuacct.map { $0 + name })
         let bytes = String(limits.memoryMB << 20)
@@ -102,6 +137,7 @@ final class CgroupSet {
         }
         ok = ok && writeSmallFile(pids + name + "/pids.max", String(limits.pids))
         guard ok else { let why = "writing limits: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
+        wsp_trace_stamp(Int32(WSP_TP_CG_LIMITS.rawValue))
         guard set.openMembership("tasks") else { let why = "open tasks: \(errnoText())"; set.destroy(); return .failure(CgroupFailure(why)) }
         return .success(set)
     }

@@ -28,6 +28,7 @@ public enum Sandbox {
         // A child that dies during setup closes its end of the sync pipe; the write that follows
         // must fail with EPIPE (and be reported), not kill Warden with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        wsp_trace_stamp(Int32(WSP_TP_RUN.rawValue))
         let spec = try SpecValidation.validate(spec)
         let fs = RealHostFileSystem()
         let plan = try MountPlan.build(spec, fs: fs)
@@ -38,6 +39,7 @@ public enum Sandbox {
         let abi = Int(wsp_landlock_abi())
         let landlock = try LandlockPlan.build(plan: plan, executables: executables, abi: abi)
         let bpf = SeccompPolicy.compiled
+        wsp_trace_stamp(Int32(WSP_TP_PLANNED.rawValue))
 
         let rootless = geteuid() != 0
         let hostUID = rootless ? UInt32(geteuid()) : rootHostID
@@ -49,18 +51,6 @@ public enum Sandbox {
             // Only global root may set the per-PID-namespace sysctl; see docs/SANDBOX.md.
             "memfd_noexec": rootless ? "not enforced (rootless)" : "2",
         ]
-
-        let runID = "\(getpid())-" + randomID()
-        var cgroups: CgroupSet?
-        switch CgroupSet.create(limits: spec.limits, runID: runID) {
-        case .success(let set):
-            cgroups = set
-            enforcement["limits"] = "cgroup " + set.version.rawValue
-        case .failure(let error):
-            guard spec.limits.allowRlimitFallback else { throw error }
-            enforcement["limits"] = "rlimit"
-        }
-        defer { cgroups?.destroy() }
 
         let idmapped = rootless ? [:] : try idmappedTrees(plan: plan, fs: fs, hostUID: hostUID, hostGID: hostGID)
         defer { for fd in idmapped.values { close(fd) } }
@@ -93,23 +83,42 @@ public enum Sandbox {
         let forwardInput: Int32? = if case .inherit(let fd) = spec.stdin, pty != nil { fd } else { nil }
         if let p = pty { stdinFD = p.slave }
 
-        let rlimits = RlimitPlan.build(spec.limits, cgroupEnforced: cgroups != nil)
-
         let request = SpawnRequest(
             base: "/tmp", ops: plan.ops, idmappedFDs: idmapped, treeFDs: trees, hostname: spec.hostname, landlock: landlock,
-            bpf: bpf.bytes, bpfCount: bpf.instructions.count, rlimits: rlimits.map { ($0.resource, $0.soft, $0.hard) }, execPath: program.sandboxPath,
+            bpf: bpf.bytes, bpfCount: bpf.instructions.count,
+            rlimits: RlimitPlan.build(spec.limits, cgroupEnforced: true),
+            rlimitsFallback: RlimitPlan.build(spec.limits, cgroupEnforced: false), execPath: program.sandboxPath,
             argv: [spec.command] + spec.arguments, envp: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             cwd: spec.cwd, rootless: rootless, insideID: Int32(inside),
             uidMap: idMap(inside: inside, host: hostUID, rootless: rootless),
             gidMap: idMap(inside: inside, host: hostGID, rootless: rootless),
             stdinFD: stdinFD, stdoutFD: pty?.slave ?? out.write, stderrFD: pty?.slave ?? err.write,
-            controllingTTY: pty != nil, cgroupFDs: cgroups?.memberFDs ?? [],
-            cgroupSelfJoin: cgroups?.childJoinsItself ?? false, cloneFlags: cloneFlags)
+            controllingTTY: pty != nil, cloneFlags: cloneFlags)
         let start = monotonicNanos()
-        let sandbox = try Spawner.spawn(request)
+        wsp_trace_stamp(Int32(WSP_TP_PRESPAWN.rawValue))
+        let started = try Spawner.start(request)
+
+        // The per-run cgroups are created while the child assembles its root (it waits for
+        // them before anything of the program exists), then handed over.
+        let runID = "\(getpid())-" + randomID()
+        var cgroups: CgroupSet?
+        switch CgroupSet.create(limits: spec.limits, runID: runID) {
+        case .success(let set):
+            cgroups = set
+            enforcement["limits"] = "cgroup " + set.version.rawValue
+        case .failure(let error):
+            guard spec.limits.allowRlimitFallback else {
+                Spawner.abort(started)
+                throw error
+            }
+            enforcement["limits"] = "rlimit"
+        }
+        defer { cgroups?.destroy() }
+        wsp_trace_stamp(Int32(WSP_TP_CGROUPS.rawValue))
+        let sandbox = try Spawner.handoff(started, cgroups: cgroups, request: request)
         for fd in childEnds { close(fd) }
         childEnds = []
-        defer { close(sandbox.pidfd); close(sandbox.statusFD); close(sandbox.lifelineFD) }
+        defer { sandbox.close() }
         let stdoutSource = pty?.master ?? out.read
         for fd in [stdoutSource, err.read] { _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
 
@@ -119,7 +128,11 @@ public enum Sandbox {
                                     cgroups: cgroups, output: output, captureLimit: captureLimit,
                                     input: forwardInput.map { ($0, stdoutSource) }, cancelFD: cancelWhenReadable ?? -1)
         let o = supervisor.run(startedAt: start)
-        return report(o, spec: spec, cgroups: cgroups, enforcement: enforcement)
+        wsp_trace_stamp(Int32(WSP_TP_SUPERVISED.rawValue))
+        if let failure = Spawner.failure(of: sandbox, request: request) { throw failure }
+        let exitReport = report(o, spec: spec, cgroups: cgroups, enforcement: enforcement)
+        wsp_trace_stamp(Int32(WSP_TP_REPORTED.rawValue))
+        return exitReport
     }
 
     static func report(_ o: Supervisor.Outcome, spec: SandboxSpec, cgroups: CgroupSet?,

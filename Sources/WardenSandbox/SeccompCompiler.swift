@@ -53,8 +53,9 @@ public struct SeccompRule: Sendable, Equatable {
     }
 }
 
-/// Warden's own seccomp-BPF compiler: architecture check, x32 rejection, then one short,
-/// self-contained block per rule (all jumps are local, so no 8-bit offset can overflow).
+/// Warden's own seccomp-BPF compiler: architecture check, x32 rejection, then a binary search
+/// on the syscall number down to leaves of self-contained blocks, one per rule (conditional
+/// jumps are local and long ones use `ja`, so no 8-bit offset can overflow).
 public enum SeccompCompiler {
     // BPF opcodes.
     static let ldW: UInt16 = 0x20 /* BPF_LD|BPF_W|BPF_ABS */
@@ -78,44 +79,82 @@ public enum SeccompCompiler {
         ins(ldW, offNr)
         ins(jgeK, x32Bit, 0, 1)
         ins(ret, SeccompAction.killProcess.value)
+        // Rules grouped by syscall number (original order kept within a group), sorted, and
+        // dispatched by a binary search on the number: the kernel emulates the filter for every
+        // syscall number when it is loaded (to cache the always-allowed ones), and a search
+        // tree reaches a verdict in ~log2(groups) comparisons instead of walking every rule.
+        var groups: [(nr: UInt32, rules: [SeccompRule])] = []
         for rule in rules {
-            // Each block starts with A = nr and leaves A = nr when it falls through.
-            if rule.tests.isEmpty {
-                ins(jeqK, rule.nr, 0, 1)
-                ins(ret, rule.action.value)
-                continue
-            }
-            var block: [BPFInstruction] = []
-            for test in rule.tests {
-                // Each test: load arg, [mask], compare → jump to "match" (ret action) at block end.
-                switch test {
-                case .anyBits(let arg, let mask):
-                    block.append(BPFInstruction(code: ldW, jt: 0, jf: 0, k: offArg(arg)))
-                    block.append(BPFInstruction(code: jsetK, jt: 0xff, jf: 0, k: mask))
-                case .equals(let arg, let value):
-                    block.append(BPFInstruction(code: ldW, jt: 0, jf: 0, k: offArg(arg)))
-                    block.append(BPFInstruction(code: jeqK, jt: 0xff, jf: 0, k: value))
-                case .maskedEquals(let arg, let mask, let value):
-                    block.append(BPFInstruction(code: ldW, jt: 0, jf: 0, k: offArg(arg)))
-                    block.append(BPFInstruction(code: andK, jt: 0, jf: 0, k: mask))
-                    block.append(BPFInstruction(code: jeqK, jt: 0xff, jf: 0, k: value))
-                }
-            }
-            // Layout: jeq nr (else skip block) ; tests... ; ret otherwise ; ret action
-            let total = block.count + 2
-            ins(jeqK, rule.nr, 0, UInt8(total))
-            for (i, var b) in block.enumerated() where true {
-                if b.jt == 0xff {
-                    // distance to "ret action" (last instruction of the block)
-                    b.jt = UInt8(block.count - i - 1 + 1)
-                }
-                p.append(b)
-            }
-            ins(ret, rule.otherwise.value)
-            ins(ret, rule.action.value)
+            if let i = groups.firstIndex(where: { $0.nr == rule.nr }) { groups[i].rules.append(rule) }
+            else { groups.append((rule.nr, [rule])) }
         }
-        ins(ret, defaultAction.value)
+        groups.sort { $0.nr < $1.nr }
+        emitTree(groups, 0, groups.count, defaultAction: defaultAction, into: &p)
         return p
+    }
+
+    /// Leaves hold at most this many syscall numbers, checked one after the other.
+    static let leafSize = 6
+    static let ja: UInt16 = 0x05 /* BPF_JMP|BPF_JA: 32-bit forward offset */
+
+    /// Emits a subtree for `groups` (A = nr on entry). Inner node: `jge pivot` falls through to
+    /// an unconditional `ja` over the lower half to the upper half; conditional jumps stay
+    /// 0 or 1 long, so no 8-bit offset can overflow however many rules there are.
+    /// (Index bounds rather than slices: fewer generic types for the runtime to instantiate.)
+    private static func emitTree(_ groups: [(nr: UInt32, rules: [SeccompRule])], _ lower: Int, _ upper: Int,
+                                 defaultAction: SeccompAction, into p: inout [BPFInstruction]) {
+        guard upper - lower > leafSize else {
+            for i in lower..<upper { for rule in groups[i].rules { emitRule(rule, into: &p) } }
+            p.append(BPFInstruction(code: ret, jt: 0, jf: 0, k: defaultAction.value))
+            return
+        }
+        let middle = lower + (upper - lower) / 2
+        p.append(BPFInstruction(code: jgeK, jt: 0, jf: 1, k: groups[middle].nr))
+        let jump = p.count
+        p.append(BPFInstruction(code: ja, jt: 0, jf: 0, k: 0))
+        emitTree(groups, lower, middle, defaultAction: defaultAction, into: &p)
+        p[jump].k = UInt32(p.count - jump - 1)
+        emitTree(groups, middle, upper, defaultAction: defaultAction, into: &p)
+    }
+
+    /// One self-contained block: starts with A = nr and leaves A = nr when it falls through.
+    private static func emitRule(_ rule: SeccompRule, into p: inout [BPFInstruction]) {
+        func ins(_ code: UInt16, _ k: UInt32, _ jt: UInt8 = 0, _ jf: UInt8 = 0) {
+            p.append(BPFInstruction(code: code, jt: jt, jf: jf, k: k))
+        }
+        if rule.tests.isEmpty {
+            ins(jeqK, rule.nr, 0, 1)
+            ins(ret, rule.action.value)
+            return
+        }
+        var block: [BPFInstruction] = []
+        for test in rule.tests {
+            // Each test: load arg, [mask], compare → jump to "match" (ret action) at block end.
+            switch test {
+            case .anyBits(let arg, let mask):
+                block.append(BPFInstruction(code: ldW, jt: 0, jf: 0, k: offArg(arg)))
+                block.append(BPFInstruction(code: jsetK, jt: 0xff, jf: 0, k: mask))
+            case .equals(let arg, let value):
+                block.append(BPFInstruction(code: ldW, jt: 0, jf: 0, k: offArg(arg)))
+                block.append(BPFInstruction(code: jeqK, jt: 0xff, jf: 0, k: value))
+            case .maskedEquals(let arg, let mask, let value):
+                block.append(BPFInstruction(code: ldW, jt: 0, jf: 0, k: offArg(arg)))
+                block.append(BPFInstruction(code: andK, jt: 0, jf: 0, k: mask))
+                block.append(BPFInstruction(code: jeqK, jt: 0xff, jf: 0, k: value))
+            }
+        }
+        // Layout: jeq nr (else skip block) ; tests... ; ret otherwise ; ret action
+        let total = block.count + 2
+        ins(jeqK, rule.nr, 0, UInt8(total))
+        for (i, var b) in block.enumerated() {
+            if b.jt == 0xff {
+                // distance to "ret action" (last instruction of the block)
+                b.jt = UInt8(block.count - i - 1 + 1)
+            }
+            p.append(b)
+        }
+        ins(ret, rule.otherwise.value)
+        ins(ret, rule.action.value)
     }
 
     /// The raw bytes of a program (what `struct sock_fprog` points at).

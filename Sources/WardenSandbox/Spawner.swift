@@ -15,7 +15,10 @@ struct SpawnRequest {
     var landlock: LandlockPlan
     var bpf: [UInt8]
     var bpfCount: Int
-    var rlimits: [(resource: Int32, soft: UInt64, hard: UInt64)]
+    /// rlimits under a cgroup, and without one (`--rlimit-fallback`): the cgroups are created
+    /// while the child assembles its root, and the handoff tells it which set applies.
+    var rlimits: [RlimitPlan.Entry]
+    var rlimitsFallback: [RlimitPlan.Entry]
     var execPath: String
     var argv: [String]
     var envp: [String]
@@ -26,17 +29,22 @@ struct SpawnRequest {
     var gidMap: String
     var stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32
     var controllingTTY: Bool
-    var cgroupFDs: [Int32]
-    var cgroupSelfJoin: Bool
     var cloneFlags: UInt64
 }
 
-/// A running sandbox: init's pid, its pidfd, and the pipe carrying the program's wait status.
+/// A running sandbox: init's pid, its pidfd, the pipe carrying the program's wait status, and
+/// the pipe carrying a setup failure (read once init has exited).
 struct SpawnedSandbox {
     let pid: pid_t
     let pidfd: Int32
     let statusFD: Int32
     let lifelineFD: Int32
+    let errorFD: Int32
+
+    /// Closes every descriptor of the run (after init was reaped).
+    func close() {
+        for fd in [pidfd, statusFD, lifelineFD, errorFD] { _ = Glibc.close(fd) }
+    }
 }
 
 /// Owns C copies of strings for the duration of one spawn.
@@ -63,7 +71,8 @@ private final class CArena {
 }
 
 enum Spawner {
-    static func spawn(_ r: SpawnRequest) throws(WardenError) -> SpawnedSandbox {
+    /// Clones the sandbox and releases it to assemble its root; `handoff` (or `abort`) must follow.
+    static func start(_ r: SpawnRequest) throws(WardenError) -> wsp_result {
         let arena = CArena()
         var ops: [wsp_op] = []
         func op(_ kind: Int32, src: String? = nil, srcBytes: [UInt8]? = nil, dst: String, data: String? = nil,
@@ -106,6 +115,7 @@ enum Spawner {
         }
         let rules = r.landlock.rules.map { wsp_ll_rule(path: arena.str($0.path), access: $0.access) }
         let limits = r.rlimits.map { wsp_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
+        let fallback = r.rlimitsFallback.map { wsp_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         let argv = arena.list(r.argv)
         let envp = arena.list(r.envp)
         defer { argv.deallocate(); envp.deallocate() }
@@ -115,7 +125,7 @@ enum Spawner {
             rules.withUnsafeBufferPointer { rulesBuf in
                 limits.withUnsafeBufferPointer { limBuf in
                     r.bpf.withUnsafeBytes { bpfBuf in
-                        r.cgroupFDs.withUnsafeBufferPointer { cgBuf in
+                        fallback.withUnsafeBufferPointer { fallbackBuf in
                             var c = wsp_config()
                             c.base = arena.str(r.base)
                             c.ops = opsBuf.baseAddress
@@ -132,6 +142,8 @@ enum Spawner {
                             c.bpf_count = Int32(r.bpfCount)
                             c.rlimits = limBuf.baseAddress
                             c.nrlimits = Int32(limBuf.count)
+                            c.rlimits_fallback = fallbackBuf.baseAddress
+                            c.nrlimits_fallback = Int32(fallbackBuf.count)
                             c.exec_path = arena.str(r.execPath)
                             c.argv = UnsafePointer(argv)
                             c.envp = UnsafePointer(envp)
@@ -146,18 +158,42 @@ enum Spawner {
                             c.stdout_fd = r.stdoutFD
                             c.stderr_fd = r.stderrFD
                             c.controlling_tty = r.controllingTTY ? 1 : 0
-                            c.cgroup_fds = cgBuf.baseAddress
-                            c.ncgroup_fds = Int32(cgBuf.count)
-                            c.cgroup_self_join = r.cgroupSelfJoin ? 1 : 0
                             c.clone_flags = r.cloneFlags
-                            return wsp_spawn(&c, &result)
+                            return wsp_spawn_start(&c, &result)
                         }
                     }
                 }
             }
         }
         guard rc == 0 else { throw SpawnFailure.error(result, request: r) }
-        return SpawnedSandbox(pid: result.pid, pidfd: result.pidfd, statusFD: result.status_fd, lifelineFD: result.lifeline_fd)
+        return result
+    }
+
+    /// Hands the per-run cgroups (or none) to the started child, which then starts the program
+    /// on its own: the caller supervises from here and checks `failure` once init has exited.
+    static func handoff(_ started: wsp_result, cgroups: CgroupSet?, request: SpawnRequest) throws(WardenError) -> SpawnedSandbox {
+        var result = started
+        let fds = cgroups?.memberFDs ?? []
+        let mode = cgroups == nil ? WSP_HANDOFF_NONE : (cgroups!.childJoinsItself ? WSP_HANDOFF_JOIN : WSP_HANDOFF_PROCS)
+        let rc = fds.withUnsafeBufferPointer { wsp_spawn_handoff(&result, Int32(mode.rawValue), $0.baseAddress, Int32($0.count)) }
+        guard rc == 0 else { throw SpawnFailure.error(result, request: request) }
+        return SpawnedSandbox(pid: result.pid, pidfd: result.pidfd, statusFD: result.status_fd,
+                              lifelineFD: result.lifeline_fd, errorFD: result.err_fd)
+    }
+
+    /// Kills and reaps a started child that will not be handed off.
+    static func abort(_ started: wsp_result) {
+        var result = started
+        wsp_spawn_abort(&result)
+    }
+
+    /// After init has exited: the setup (or execve) failure the child reported, if any.
+    static func failure(of sandbox: SpawnedSandbox, request: SpawnRequest) -> WardenError? {
+        var result = wsp_result()
+        result.err_fd = sandbox.errorFD
+        result.err_index = -1
+        guard wsp_spawn_failure(&result) != 0 else { return nil }
+        return SpawnFailure.error(result, request: request)
     }
 
     /// A bind source as the child reaches it: the host root is at `WSP_OLDROOT` there and its
@@ -171,9 +207,9 @@ enum Spawner {
         return WSP_OLDROOT + (real == "/" ? "" : real)
     }
 
-    static func capLastCap() -> Int {
-        Int((readSmallFile("/proc/sys/kernel/cap_last_cap") ?? "").trimmingNewline) ?? 63
-    }
+    /// The highest capability number of the running kernel (constant while it runs).
+    static let lastCap: Int = Int((readSmallFile("/proc/sys/kernel/cap_last_cap") ?? "").trimmingNewline) ?? 63
+    static func capLastCap() -> Int { lastCap }
 }
 
 /// Turns (stage, errno, index) from the child into a one-line error.

@@ -134,9 +134,9 @@ enum Harness {
 
     /// Starts `warden exec … probe ARGS` in the background (setpriv execs warden, so the
     /// returned process id is Warden's in both modes).
-    static func startProbe(_ mode: Mode, _ args: [String], stdout: Any) throws -> Process {
+    static func startProbe(_ mode: Mode, flags: [String] = [], _ args: [String], stdout: Any) throws -> Process {
         let e = try environment()
-        var argv = [e.warden, "exec", "--no-stdin", "--ro", e.probeDir + ":/opt/probe"]
+        var argv = [e.warden, "exec", "--no-stdin", "--ro", e.probeDir + ":/opt/probe"] + flags
         if mode == .rootless {
             argv = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + argv + ["--rlimit-fallback"]
         }
@@ -160,8 +160,8 @@ enum Harness {
 
     /// Starts `probe hold 30 TOKEN` in the background and waits until the program runs;
     /// returns Warden's process and the program's host pid.
-    static func holdingProbe(_ mode: Mode, token: String) throws -> (warden: Process, program: Int32) {
-        let p = try startProbe(mode, ["hold", "30", token], stdout: FileHandle.nullDevice)
+    static func holdingProbe(_ mode: Mode, flags: [String] = [], token: String) throws -> (warden: Process, program: Int32) {
+        let p = try startProbe(mode, flags: flags, ["hold", "30", token], stdout: FileHandle.nullDevice)
         var pids: [Int32] = []
         for _ in 0..<400 where pids.isEmpty {
             usleep(10000)

@@ -184,6 +184,9 @@ struct ELFInspectorTests {
         #expect(l.v1["cpuacct"] == "/sys/fs/cgroup/cpu acct/a")
         #expect(l.v2 == "/sys/fs/cgroup/unified/user.slice")
         #expect(CgroupLayout.parse(procSelfCgroup: "", mounts: "") == CgroupLayout())
+        // The mount points are remembered per process; parsing them apart gives the same layout.
+        #expect(CgroupLayout.parse(procSelfCgroup: procSelf, mounts: CgroupLayout.parseMounts(mounts)) == l)
+        #expect(CgroupLayout.parseMounts(mounts).v1["memory"] == "/sys/fs/cgroup/memory")
         #expect(CgroupSet.field("oom_kill", in: "oom_kill_disable 0\noom_kill 3\n") == 3)
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import WardenSandbox
+import WardenTestSupport
 
 /// A classic-BPF interpreter for seccomp programs: evaluates the compiled filter on synthetic
 /// `seccomp_data`, so the compiler is checked by behaviour, not by byte layout.
@@ -35,6 +36,7 @@ struct BPFMachine {
             case 0x15: pc += 1 + Int(acc == ins.k ? ins.jt : ins.jf)
             case 0x35: pc += 1 + Int(acc >= ins.k ? ins.jt : ins.jf)
             case 0x45: pc += 1 + Int(acc & ins.k != 0 ? ins.jt : ins.jf)
+            case 0x05: pc += 1 + Int(ins.k)   // ja (forward only)
             case 0x06: return .verdict(ins.k)
             default: return .invalid("opcode \(ins.code)")
             }
@@ -104,6 +106,48 @@ struct SeccompCompilerTests {
                 return
             }
             if !ruled.contains(nr) { #expect(v == allow, "nr \(nr)") }
+        }
+    }
+
+    /// The compiled search tree decides exactly as the rules read in order (first rule for the
+    /// number decides; no rule: allow), for every number below 600 and random arguments,
+    /// on the real policy and on random rule sets with repeated numbers.
+    @Test func searchTreeMatchesTheRulesInOrder() {
+        func reference(_ rules: [SeccompRule], nr: UInt32, args: [UInt64]) -> UInt32 {
+            guard let rule = rules.first(where: { $0.nr == nr }) else { return SeccompAction.allow.value }
+            if rule.tests.isEmpty { return rule.action.value }
+            for test in rule.tests {
+                let hit: Bool
+                switch test {
+                case .anyBits(let arg, let mask): hit = UInt32(truncatingIfNeeded: args[arg]) & mask != 0
+                case .equals(let arg, let value): hit = UInt32(truncatingIfNeeded: args[arg]) == value
+                case .maskedEquals(let arg, let mask, let value): hit = UInt32(truncatingIfNeeded: args[arg]) & mask == value
+                }
+                if hit { return rule.action.value }
+            }
+            return rule.otherwise.value
+        }
+        var rng = SplitMix64(state: 0x5ecc0)
+        var ruleSets = [SeccompPolicy.rules]
+        for size in [1, 5, 7, 13, 64, 300] {
+            ruleSets.append((0..<size).map { _ in
+                let nr = UInt32.random(in: 0..<500, using: &rng)
+                let tests: [SeccompArgTest] = Bool.random(using: &rng) ? [] : [.equals(arg: Int.random(in: 0..<6, using: &rng), value: UInt32.random(in: 0..<4, using: &rng))]
+                return SeccompRule(nr: nr, tests: tests, action: .errno(UInt16.random(in: 1..<100, using: &rng)))
+            })
+        }
+        for rules in ruleSets {
+            let m = BPFMachine(program: SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64, rules: rules))
+            for nr in UInt32(0)..<600 {
+                for _ in 0..<4 {
+                    let args = (0..<6).map { _ in Bool.random(using: &rng) ? UInt64.random(in: 0..<4, using: &rng) : UInt64.random(in: 0...UInt64.max, using: &rng) }
+                    let want = reference(rules, nr: nr, args: args)
+                    guard m.run(nr: nr, args: args) == .verdict(want) else {
+                        Issue.record("nr \(nr) args \(args): \(m.run(nr: nr, args: args)) != \(want) (\(rules.count) rules)")
+                        return
+                    }
+                }
+            }
         }
     }
 

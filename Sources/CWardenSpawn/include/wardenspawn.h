@@ -66,7 +66,8 @@ struct wsp_config {
     const struct wsp_ll_rule *ll_rules; int nll_rules;
 
     const void *bpf; int bpf_count;      // struct sock_filter[bpf_count]
-    const struct wsp_rlimit *rlimits; int nrlimits;
+    const struct wsp_rlimit *rlimits; int nrlimits;                    // with a cgroup
+    const struct wsp_rlimit *rlimits_fallback; int nrlimits_fallback;  // without (handoff 'n')
 
     const char *exec_path;
     char *const *argv;
@@ -80,9 +81,6 @@ struct wsp_config {
 
     int stdin_fd, stdout_fd, stderr_fd;
     int controlling_tty;                 // 1: stdin is a pty slave to become the controlling tty
-    const int *cgroup_fds; int ncgroup_fds;   // per-run cgroup membership files
-    int cgroup_self_join;                // 1: v1 `tasks`, the child writes "0" (itself) before any
-                                         // setup; 0: v2 `cgroup.procs`, the parent writes the pid
     uint64_t clone_flags;
 };
 
@@ -100,16 +98,43 @@ struct wsp_result {
     pid_t pid;          // init's pid in the caller's namespace
     int pidfd;          // pidfd of init (poll: readable when it exits)
     int status_fd;      // init writes the program's raw wait status (4 bytes) here
-    int lifeline_fd;    // keep open while the sandbox runs; closing it before init armed
-                        // its parent-death signal makes init exit
+    int lifeline_fd;    // the sync socket: cgroup handoff, then kept open while the sandbox
+                        // runs; closing it before init armed its parent-death signal makes
+                        // init exit
+    int err_fd;         // setup failures arrive here as (stage, errno, index); non-blocking
     int err_stage;      // 0 on success
     int err_errno;
     int err_index;      // which op / rule failed, -1 otherwise
 };
 
-/// Clones the sandbox and waits until the program has been exec'd (or setup failed).
-/// Returns 0 on success; on failure fills err_* and returns -1 (no process is left behind).
-int wsp_spawn(const struct wsp_config *config, struct wsp_result *result);
+/// At most this many cgroup membership files are handed to the child.
+#define WSP_MAX_CGROUP_FDS 8
+
+/// How the per-run cgroups reach the child (`wsp_spawn_handoff`).
+enum wsp_handoff {
+    WSP_HANDOFF_JOIN = 'j',   // v1 `tasks` fds go to the child, which joins by writing "0"
+    WSP_HANDOFF_PROCS = 'p',  // v2: Warden writes the child's pid to each `cgroup.procs` fd
+    WSP_HANDOFF_NONE = 'n',   // no cgroup (rlimit fallback): the child applies rlimits_fallback
+};
+
+/// Clones the sandbox into its namespaces, writes its identity maps and releases it to
+/// assemble its root. It then waits for `wsp_spawn_handoff` before anything of the program
+/// runs, so the caller can create the cgroups meanwhile. Returns 0, or -1 with err_* filled
+/// (no process left behind).
+int wsp_spawn_start(const struct wsp_config *config, struct wsp_result *result);
+
+/// Hands the per-run cgroups to the started child (see `wsp_handoff`); the child then drops
+/// its privileges and starts the program without the caller waiting for it. A setup failure
+/// after this point is read with `wsp_spawn_failure` once init has exited. Returns 0, or -1
+/// with err_* filled (the child is then killed, reaped, and every fd closed).
+int wsp_spawn_handoff(struct wsp_result *result, int mode, const int *fds, int nfds);
+
+/// Kills and reaps a started child that will not be handed off; closes its fds.
+void wsp_spawn_abort(struct wsp_result *result);
+
+/// After init has exited: 1 and err_* filled if setup (or the program's execve) failed and
+/// reported why; 0 if the program ran.
+int wsp_spawn_failure(struct wsp_result *result);
 
 /// Sends a signal to a process through its pidfd.
 int wsp_pidfd_kill(int pidfd, int sig);
@@ -153,6 +178,40 @@ int wsp_probe_pidfd(void);
 /// Opens /dev/kvm, checks the API version and creates (and drops) a VM.
 int wsp_probe_kvm(void);
 int wsp_probe_unshare_as(uint64_t flags, int uid);
+
+/// Benchmark-only stage stamps (CLOCK_MONOTONIC ns, 0 = not reached), shared between the
+/// parent, the sandbox's init and the program process until its execve. Disabled (NULL)
+/// unless `wsp_trace_enable` was called; never used by `warden` itself.
+#define WSP_TRACE_POINTS 64
+struct wsp_trace {
+    uint64_t t[WSP_TRACE_POINTS];
+    uint64_t op_ns[16];      // child: total time per mount-plan op kind (wsp_op_kind)
+    uint32_t op_count[16];
+};
+enum wsp_trace_point {
+    // parent (Swift): run start, planned, cgroups ready, about to spawn
+    WSP_TP_RUN = 0, WSP_TP_PLANNED, WSP_TP_CGROUPS, WSP_TP_PRESPAWN,
+    // parent (C): clone3 returned, maps written, released, cgroups handed over, exec seen
+    WSP_TP_CLONED, WSP_TP_MAPS, WSP_TP_RELEASED, WSP_TP_CGHANDOFF, WSP_TP_EXECSEEN,
+    // parent (Swift): supervisor done (init reaped), report built, cgroups removed
+    WSP_TP_SUPERVISED, WSP_TP_REPORTED, WSP_TP_DONE,
+    // parent (Swift), inside the cgroup creation: layout read, stale runs swept, mkdir, limits
+    WSP_TP_CG_LAYOUT = 12, WSP_TP_CG_SWEPT, WSP_TP_CG_MKDIR, WSP_TP_CG_LIMITS,
+    // child: first instruction, released, cgroups joined, identity set, scratch root,
+    // mount ops done, pivot + detach, root ro, cgroup sync + ns, Landlock built,
+    // privileges dropped + restricted, rlimits, seccomp, signals/dumpable, program cloned
+    WSP_TP_C_START = 16, WSP_TP_C_GO, WSP_TP_C_CGJOIN, WSP_TP_C_IDENTITY, WSP_TP_C_SCRATCH,
+    WSP_TP_C_OPS, WSP_TP_C_PIVOT, WSP_TP_C_ROOTRO, WSP_TP_C_CGSYNC, WSP_TP_C_LANDLOCK,
+    WSP_TP_C_PRIVS, WSP_TP_C_RLIMITS, WSP_TP_C_SECCOMP, WSP_TP_C_SIGNALS, WSP_TP_C_PROGRAM,
+    // program process just before execve; init: SIGCHLD of the program, about to exit
+    WSP_TP_P_EXEC = 40, WSP_TP_I_CHLD, WSP_TP_I_EXIT,
+};
+int wsp_trace_enable(void);
+struct wsp_trace *wsp_trace_get(void);
+void wsp_trace_reset(void);
+void wsp_trace_stamp(int point);
+/// Nanoseconds now (CLOCK_MONOTONIC).
+uint64_t wsp_trace_now(void);
 
 #ifdef __cplusplus
 }
