@@ -46,6 +46,6 @@ struct BatchBuilder {
             s.checkpointSize = s.size
             s.pendingSinceMillis = 0
         }
-        return (LedgerWrite(records: rows, checkpoint: checkpoint, state: s), Output(appended: appended, checkpoint: checkpoint))
+        return (LedgerWrite(records: rows, checkpoints: checkpoint.map { [$0] } ?? [], state: s), Output(appended: appended, checkpoint: checkpoint))
     }
 }

@@ -75,9 +75,9 @@ public final class SQLiteLedgerStore: LedgerStore {
                     for r in write.records {
                         try insert.execute(arguments: [r.seq, Data(r.hash), Data(r.bytes)])
                     }
-                    if let c = write.checkpoint {
-                        try db.execute(sql: "INSERT OR IGNORE INTO ledger_checkpoint (size, note, created_ms) VALUES (?, ?, ?)",
-                                       arguments: [c.size, c.note, c.createdMillis])
+                    for c in write.checkpoints {
+                        try db.cachedStatement(sql: "INSERT OR IGNORE INTO ledger_checkpoint (size, note, created_ms) VALUES (?, ?, ?)")
+                            .execute(arguments: [c.size, c.note, c.createdMillis])
                     }
                     let s = write.state
                     try db.cachedStatement(sql: """
