@@ -136,16 +136,11 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// Who signs newly queued work: the idle writer itself when nobody else is expected (a
-    /// lone caller pays no hand-off between threads), otherwise the signer. Lock held.
+    /// Who signs newly queued work: the writer itself while it is not committing (no
+    /// hand-off between threads on the way to the next commit), the signer while it is.
+    /// Lock held.
     private func wakeForWork() {
-        if writerSignsInline { lock.signal(.writer) } else { lock.signal(.signer) }
-    }
-
-    /// The writer builds the next batch itself when it is idle, nothing is signed or being
-    /// signed, and no more callers are expected than are queued. Lock held.
-    private var writerSignsInline: Bool {
-        !writing && !signing && prepared.isEmpty && predicted != nil && (lastCallers <= 1 || queue.count >= lastCallers)
+        if writing { lock.signal(.signer) } else { lock.signal(.writer) }
     }
 
     // MARK: Signer
@@ -159,7 +154,8 @@ final class GroupCommitter: @unchecked Sendable {
                 if prepared.isEmpty && !writing && !signing { reloadState() } else { lock.wait(.signer) }
                 continue
             }
-            if hasWork && !signing && preparedRecords < maxBatch {
+            if hasWork && !signing && preparedRecords < maxBatch && writing {
+                // Sign ahead while the writer commits (when idle it signs inline itself).
                 build(timer: false)
                 continue
             }
@@ -290,20 +286,28 @@ final class GroupCommitter: @unchecked Sendable {
 
     private func writeLoop() {
         lock.lock()
+        /// End of the current gathering wait (0: not gathering).
+        var gatherDeadline: UInt64 = 0
         while true {
+            let hasWork = !queue.isEmpty || !checkpointWaiters.isEmpty
+            // Not committing: sign what is queued here, on the way to the next commit — for
+            // the first batch, and while gathering (not once the expected callers are in or
+            // the wait is over: then commit, and the signer signs the rest meanwhile).
+            let gathering = preparedItems < lastCallers && gatherNanos > 0 && !stopping
+                && (gatherDeadline == 0 || CommitterLock.nowNanos() < gatherDeadline)
+            if hasWork && !signing && predicted != nil && preparedRecords < maxBatch && (prepared.isEmpty || gathering) {
+                build(timer: false)
+                continue
+            }
             if prepared.isEmpty {
-                let hasWork = !queue.isEmpty || !checkpointWaiters.isEmpty
-                if hasWork && writerSignsInline {
-                    build(timer: false)
-                    continue
-                }
                 if signerDone && !hasWork {
                     stopped = true
                     lock.unlock()
                     exited.signal()
                     return
                 }
-                if hasWork { lock.signal(.signer) }
+                // The signer is mid-build (it signals when done) or must reload the state.
+                if hasWork && predicted == nil { lock.signal(.signer) }
                 lock.wait(.writer)
                 continue
             }
@@ -313,11 +317,16 @@ final class GroupCommitter: @unchecked Sendable {
             // fsyncs. A lone caller (lastCallers 1) never waits, and after a smaller batch the
             // expectation shrinks with it.
             if preparedItems > 0 && preparedItems < lastCallers && !stopping && gatherNanos > 0 {
-                let deadline = CommitterLock.nowNanos() + gatherNanos
-                writerWants = lastCallers
-                while preparedItems < lastCallers && !stopping && lock.wait(.writer, untilNanos: deadline) {}
-                writerWants = 0
+                let now = CommitterLock.nowNanos()
+                if gatherDeadline == 0 { gatherDeadline = now + gatherNanos }
+                if now < gatherDeadline {
+                    writerWants = lastCallers
+                    lock.wait(.writer, untilNanos: gatherDeadline)
+                    writerWants = 0
+                    continue
+                }
             }
+            gatherDeadline = 0
             // A batch being signed right now joins this commit (bounded by one build).
             if signing {
                 let seen = builds
@@ -345,10 +354,9 @@ final class GroupCommitter: @unchecked Sendable {
                 predicted = state
                 epoch += 1
             }
-            // Wake the signer only when it has something to do: sign what queued meanwhile
-            // (unless this thread will sign it inline), reload the state, or stop.
-            let hasWork = !queue.isEmpty || !checkpointWaiters.isEmpty
-            if stopping || predicted == nil || (hasWork && !writerSignsInline) { lock.signal(.signer) }
+            // Wake the signer only when it has something to do: reload the state, or stop
+            // (what queued meanwhile is signed here, on the next turn of this loop).
+            if stopping || predicted == nil { lock.signal(.signer) }
             lock.unlock()
             committed.notify()
             lock.lock()

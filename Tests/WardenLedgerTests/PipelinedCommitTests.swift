@@ -9,11 +9,13 @@ import WardenHome
 
 /// A store whose next commit can be held at its start (before the transaction), so a test
 /// can act while the committer's writer is blocked in a commit and its signer runs ahead.
+/// Only the writer thread blocks here; tests wait for it by polling (`waitUntilHeld`), never
+/// by blocking a Swift concurrency thread (the pool has as many threads as cores).
 final class GatedStore: LedgerStore, @unchecked Sendable {
     let inner: SQLiteLedgerStore
     private let lock = NSLock()
     private var gateNext = false
-    let entered = DispatchSemaphore(value: 0)
+    private var held = false
     let release = DispatchSemaphore(value: 0)
 
     init(_ inner: SQLiteLedgerStore) { self.inner = inner }
@@ -30,11 +32,24 @@ final class GatedStore: LedgerStore, @unchecked Sendable {
         gateNext = false
         lock.unlock()
         if gate {
-            entered.signal()
+            lock.lock()
+            held = true
+            lock.unlock()
             release.wait()
         }
         return try inner.commit(body)
     }
+
+    /// Waits (polling) until a commit is held; false after 20 s.
+    func waitUntilHeld() async -> Bool {
+        for _ in 0..<2000 {
+            if isHeld { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    private var isHeld: Bool { lock.withLock { held } }
 
     func state() throws(WardenError) -> LedgerState { try inner.state() }
     func records(from: Int64, limit: Int) throws(WardenError) -> [StoredRecord] { try inner.records(from: from, limit: limit) }
@@ -94,6 +109,7 @@ final class CountingSigner: RecordSigner, @unchecked Sendable {
     @Test func failedCommitDoesNotStrandRecordsSignedOnIt() async throws {
         let env = try TestLedgerEnv()
         let store = GatedStore(env.store)
+        defer { store.release.signal() }  // never leave the writer held if the test stops early
         let signer = CountingSigner(env.signer)
         let ledger = try Ledger(store: store, signer: signer, node: env.node,
                                 policy: CheckpointPolicy(everyRecords: 1000, everyMillis: 600_000))
@@ -101,7 +117,7 @@ final class CountingSigner: RecordSigner, @unchecked Sendable {
 
         store.holdNextCommit()
         let a = Task { try await ledger.append(contentsOf: (0..<3).map { Self.entry("doomed", $0) }) }
-        store.entered.wait()
+        try #require(await store.waitUntilHeld(), "the commit was not held")
         // A (seq 3...5) is signed and its commit is held; make its transaction fail.
         try await env.database.pool.write { db in
             try db.execute(sql: """
@@ -143,6 +159,7 @@ final class CountingSigner: RecordSigner, @unchecked Sendable {
     @Test func foreignAppendDuringPendingCommitKeepsOneChain() async throws {
         let env = try TestLedgerEnv()
         let store = GatedStore(env.store)
+        defer { store.release.signal() }  // never leave the writer held if the test stops early
         let signer = CountingSigner(env.signer)
         let ledger = try Ledger(store: store, signer: signer, node: env.node,
                                 policy: CheckpointPolicy(everyRecords: 4, everyMillis: 600_000))
@@ -150,7 +167,7 @@ final class CountingSigner: RecordSigner, @unchecked Sendable {
 
         store.holdNextCommit()
         let a = Task { try await ledger.append(contentsOf: (0..<3).map { Self.entry("a", $0) }) }
-        store.entered.wait()
+        try #require(await store.waitUntilHeld(), "the commit was not held")
         let other = try Ledger(store: SQLiteLedgerStore(database: try WardenDatabase(path: env.dir + "/warden.db")),
                                signer: env.signer, node: env.node)
         let foreign = try await other.append(Self.entry("foreign", 0))
