@@ -2,13 +2,15 @@ import Dispatch
 import Foundation
 import WardenCore
 
-/// Group commit as a two-stage pipeline. Appenders enqueue and wait. A **signer** thread
-/// chains and signs whatever is queued on top of the state the previous batches will leave
-/// (`predicted`), while a **writer** thread commits everything signed so far in one store
-/// transaction (one fsync) and then wakes those appenders. Signing batch k+1 (the only
-/// sequential CPU work: each `prev` covers the previous record's signature) thus overlaps
-/// the commit and fsync of batch k, and everything signed while a commit is in progress
-/// rides in the next one. Each append still returns only after its record is durable.
+/// Group commit as a two-stage pipeline. Appenders enqueue and wait. Queued entries are
+/// chained and signed on top of the state the batches before them will leave (`predicted`);
+/// a **writer** thread commits everything signed so far in one store transaction (one fsync)
+/// and then wakes those appenders. While the writer commits, a **signer** thread signs what
+/// arrives, so signing batch k+1 (the only sequential CPU work: each `prev` covers the
+/// previous record's signature) overlaps the commit and fsync of batch k, and it rides in the
+/// next fsync; while the writer is not committing it signs arrivals itself (no hand-off
+/// between threads on a caller's way to the next commit). Each append still returns only
+/// after its record is durable.
 ///
 /// Chain safety does not depend on the prediction: inside its transaction the writer compares
 /// the stored state with the state the batch was signed on, and if they differ (another
