@@ -29,7 +29,7 @@ struct BatchBuilder {
             RecordEncoding.writeHexString(s.lastHash, into: &prevJSON)
             let (head, tail) = RecordEncoding.parts(e, prevJSON: prevJSON, seq: s.size, time: now)
             let signature = try signer.sign(head + tail)
-            let bytes = RecordEncoding.signed(head: head, sig: Base64URL.encode(signature), tail: tail)
+            let bytes = RecordEncoding.signed(head: head, signature: signature, tail: tail)
             let hash = LedgerRecord.hash(of: bytes)
             rows.append(StoredRecord(seq: s.size, hash: hash, bytes: bytes))
             appended.append(AppendedRecord(seq: s.size, hash: hash, time: now))
@@ -46,6 +46,6 @@ struct BatchBuilder {
             s.checkpointSize = s.size
             s.pendingSinceMillis = 0
         }
-        return (LedgerWrite(records: rows, checkpoint: checkpoint, state: s), Output(appended: appended, checkpoint: checkpoint))
+        return (LedgerWrite(records: rows, checkpoints: checkpoint.map { [$0] } ?? [], state: s), Output(appended: appended, checkpoint: checkpoint))
     }
 }

@@ -56,12 +56,14 @@ public struct StoredCheckpoint: Sendable, Equatable {
 /// The rows one commit adds, and the state after it.
 public struct LedgerWrite: Sendable {
     public var records: [StoredRecord]
-    public var checkpoint: StoredCheckpoint?
+    /// Checkpoints to store, by increasing size (one commit can carry several group-commit
+    /// batches, each of which may end with a checkpoint).
+    public var checkpoints: [StoredCheckpoint]
     public var state: LedgerState
 
-    public init(records: [StoredRecord], checkpoint: StoredCheckpoint?, state: LedgerState) {
+    public init(records: [StoredRecord], checkpoints: [StoredCheckpoint], state: LedgerState) {
         self.records = records
-        self.checkpoint = checkpoint
+        self.checkpoints = checkpoints
         self.state = state
     }
 }

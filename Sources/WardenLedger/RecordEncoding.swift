@@ -119,6 +119,48 @@ enum RecordEncoding {
         return (head, tail)
     }
 
+    private static let base64URLDigits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Unpadded base64url of `bytes`, as `Base64URL.encode` spells it, appended as raw bytes
+    /// (no `String` in between: this runs once per record on the committer's sequential path).
+    static func writeBase64URL(_ bytes: [UInt8], into out: inout [UInt8]) {
+        base64URLDigits.withUnsafeBufferPointer { digits in
+            bytes.withUnsafeBufferPointer { b in
+                var i = 0
+                while i + 3 <= b.count {
+                    let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+                    out.append(digits[Int(v >> 18)])
+                    out.append(digits[Int(v >> 12 & 0x3F)])
+                    out.append(digits[Int(v >> 6 & 0x3F)])
+                    out.append(digits[Int(v & 0x3F)])
+                    i += 3
+                }
+                if b.count - i == 1 {
+                    let v = UInt32(b[i]) << 16
+                    out.append(digits[Int(v >> 18)])
+                    out.append(digits[Int(v >> 12 & 0x3F)])
+                } else if b.count - i == 2 {
+                    let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8
+                    out.append(digits[Int(v >> 18)])
+                    out.append(digits[Int(v >> 12 & 0x3F)])
+                    out.append(digits[Int(v >> 6 & 0x3F)])
+                }
+            }
+        }
+    }
+
+    /// `head + ,"sig":"<base64url of signature>" + tail` (base64url needs no escaping).
+    static func signed(head: [UInt8], signature: [UInt8], tail: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(head.count + tail.count + (signature.count * 4 + 2) / 3 + 9)
+        out.append(contentsOf: head)
+        append(",\"sig\":\"", to: &out)
+        writeBase64URL(signature, into: &out)
+        out.append(0x22)
+        out.append(contentsOf: tail)
+        return out
+    }
+
     /// `head + ,"sig":"<sig>" + tail` (base64url needs no escaping).
     static func signed(head: [UInt8], sig: String, tail: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []

@@ -23,16 +23,18 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     static func readState(_ db: Database) throws -> LedgerState {
+        // Runs in every commit: the row is read in place through a cursor, by column index
+        // (no row copy, no case-insensitive name lookup).
         let select = try db.cachedStatement(sql: "SELECT size, last_hash, frontier, checkpoint_size, pending_since_ms FROM ledger_state WHERE id = 1")
-        guard let row = try Row.fetchOne(select) else { return .genesis }
-        let lastHash = [UInt8]((row["last_hash"] as Data?) ?? Data())
-        guard lastHash.count == 32, let frontier = MerkleFrontier(serialized: [UInt8]((row["frontier"] as Data?) ?? Data())),
-            frontier.size == UInt64(row["size"] as Int64)
-        else {
+        let cursor = try Row.fetchCursor(select)
+        guard let row = try cursor.next() else { return .genesis }
+        let size: Int64 = row[0]
+        let lastHash = try row.withUnsafeData(atIndex: 1) { [UInt8]($0 ?? Data()) }
+        let serialized = try row.withUnsafeData(atIndex: 2) { [UInt8]($0 ?? Data()) }
+        guard lastHash.count == 32, let frontier = MerkleFrontier(serialized: serialized), frontier.size == UInt64(size) else {
             throw WardenError.denied("ledger.state_corrupt", "ledger_state row is malformed; run `warden audit verify`")
         }
-        return LedgerState(size: row["size"], lastHash: lastHash, frontier: frontier,
-                           checkpointSize: row["checkpoint_size"], pendingSinceMillis: row["pending_since_ms"])
+        return LedgerState(size: size, lastHash: lastHash, frontier: frontier, checkpointSize: row[3], pendingSinceMillis: row[4])
     }
 
     /// Makes this connection sync the WAL at every commit, and checks it took effect.
@@ -41,9 +43,13 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// `FULL`: commits would then survive a process crash but not a power loss or kernel
     /// crash. An append must be durable when it returns, so the ledger asserts it here,
     /// outside the transaction (the setting cannot change inside one).
+    /// Checked before every commit (one query); set when anything changed it.
     static func requireFullSync(_ db: Database) throws {
-        try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
-        let level = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA synchronous")) ?? 0
+        var level = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA synchronous")) ?? 0
+        if level < 2 {
+            try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
+            level = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA synchronous")) ?? 0
+        }
         guard level >= 2 else {
             throw WardenError.usage("ledger.storage_failed", "SQLite refused synchronous=FULL (level \(level)); ledger commits would not be durable")
         }
@@ -75,9 +81,9 @@ public final class SQLiteLedgerStore: LedgerStore {
                     for r in write.records {
                         try insert.execute(arguments: [r.seq, Data(r.hash), Data(r.bytes)])
                     }
-                    if let c = write.checkpoint {
-                        try db.execute(sql: "INSERT OR IGNORE INTO ledger_checkpoint (size, note, created_ms) VALUES (?, ?, ?)",
-                                       arguments: [c.size, c.note, c.createdMillis])
+                    for c in write.checkpoints {
+                        try db.cachedStatement(sql: "INSERT OR IGNORE INTO ledger_checkpoint (size, note, created_ms) VALUES (?, ?, ?)")
+                            .execute(arguments: [c.size, c.note, c.createdMillis])
                     }
                     let s = write.state
                     try db.cachedStatement(sql: """

@@ -1,13 +1,15 @@
 // Ledger benchmark (release mode; not a test):
 //
-//   swift build -c release --product warden-bench-ledger
-//   .build/release/warden-bench-ledger append [--records N] [--appenders 1,8,64] [--batches 10,100,1000]
-//   .build/release/warden-bench-ledger verify [--records 1000000] [--db PATH]
+//   swift build -c release --static-swift-stdlib --scratch-path .build-release --product warden-bench-ledger
+//   .build-release/release/warden-bench-ledger append [--records N] [--appenders 1,8,64] [--windows 16,64] [--batches 10,100,1000]
+//   .build-release/release/warden-bench-ledger verify [--records 1000000] [--db PATH]
 //
 // `append`: durable signed appends (each returns after its group commit's fsync), with C
 // concurrent appenders each awaiting one `append` at a time, in a fresh database per run;
-// then one caller using `append(contentsOf:)` with B records per call (one transaction and
-// one fsync per call, every record durable when the call returns); prints records/s.
+// then one caller keeping W single-record appends outstanding (each acknowledged only when
+// durable; a separate row, not the awaiting-each figure); then one caller using
+// `append(contentsOf:)` with B records per call (one transaction and one fsync per call,
+// every record durable when the call returns); prints records/s. TMPDIR chooses the disk.
 // `verify`: builds (or reuses, with --db) a ledger of N records, then verifies it fully,
 // reporting chain+Merkle+checkpoints and parallel signature verification separately.
 import Crypto
@@ -73,6 +75,29 @@ func fsyncMicros(near path: String) -> Double {
     return samples.sorted()[samples.count / 2]
 }
 
+/// One caller keeps up to `window` single-record appends outstanding (a new one is issued as
+/// each is acknowledged, i.e. durable) until `total` have been acknowledged; returns seconds.
+/// Not the same workload as one appender awaiting each append: several records share a commit.
+func windowRun(ledger: Ledger, total: Int, window: Int) async throws -> Double {
+    let start = now()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var issued = 0
+        func issue() {
+            let i = issued
+            issued += 1
+            group.addTask {
+                _ = try await ledger.append(event: .executionFinished, tenant: "acme", actor: "bench-window", subject: "tool@1.0.0",
+                                            decision: "allow", details: ["execution_id": .string("e-w-\(i)"), "exit": 0, "duration_ms": 12])
+            }
+        }
+        while issued < min(window, total) { issue() }
+        while try await group.next() != nil {
+            if issued < total { issue() }
+        }
+    }
+    return now() - start
+}
+
 /// One caller appends `total` records with `append(contentsOf:)`, `size` per call; returns seconds.
 func batchRun(ledger: Ledger, total: Int, size: Int) async throws -> Double {
     let start = now()
@@ -97,8 +122,12 @@ let mode = CommandLine.arguments.dropFirst().first ?? "append"
 switch mode {
 case "append":
     let total = Int(option("--records", "20000")) ?? 20000
-    let list = option("--appenders", "1,8,64,512").split(separator: ",").compactMap { Int($0) }
-    let batches = option("--batches", "10,100,1000").split(separator: ",").compactMap { Int($0) }
+    func sizes(_ name: String, _ fallback: String) -> [Int] {
+        option(name, fallback).split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+    }
+    let list = sizes("--appenders", "1,8,64,512")
+    let windows = sizes("--windows", "16,64")
+    let batches = sizes("--batches", "10,100,1000")
     print("durable signed appends, \(total) records per run, checkpoint every 1000 records")
     for c in list {
         let (db, dir) = try freshDatabase()
@@ -108,6 +137,15 @@ case "append":
         ledger.close()
         print(String(format: "appenders=%4d (each awaits one append at a time)  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
                      c, n, secs, Double(n) / secs, load(), fsyncMicros(near: db.path)))
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+    for w in windows {
+        let (db, dir) = try freshDatabase()
+        let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
+        let secs = try await windowRun(ledger: ledger, total: total, window: w)
+        ledger.close()
+        print(String(format: "1 caller, window of %3d outstanding appends (each acked when durable)  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
+                     w, total, secs, Double(total) / secs, load(), fsyncMicros(near: db.path)))
         try? FileManager.default.removeItem(atPath: dir)
     }
     for b in batches {

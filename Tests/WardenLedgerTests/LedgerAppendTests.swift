@@ -18,6 +18,21 @@ import WardenHome
         ledger.close()
     }
 
+    /// The ledger checks the level before every commit: if anything lowered it on the writer
+    /// connection, the next commit sets FULL again before writing.
+    @Test func ledgerCommitRestoresFullSynchronousAfterAChange() async throws {
+        let env = try TestLedgerEnv()
+        let ledger = try env.ledger()
+        try await env.fill(ledger, count: 1)
+        try await env.database.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = NORMAL") }
+        let lowered = try await env.database.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(lowered == 1)
+        try await env.fill(ledger, count: 1, from: 1)
+        let level = try await env.database.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(level == 2, "the ledger committed at synchronous level \(String(describing: level))")
+        ledger.close()
+    }
+
     @Test func concurrentAppendsGetDistinctSeqsAndVerify() async throws {
         let env = try TestLedgerEnv()
         let ledger = try env.ledger(policy: CheckpointPolicy(everyRecords: 100, everyMillis: 600_000))
