@@ -11,4 +11,13 @@ struct StageClock {
         stages.append((name, Double(now - mark) / 1e6))
         mark = now
     }
+
+    /// Closes the current stage under `name`, except the part that was `counting.millis` of
+    /// stage `counting.stage` running inside it (reported under that stage instead).
+    mutating func lap(_ name: String, counting inner: (stage: String, millis: Double)) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        stages.append(inner)
+        stages.append((name, Double(now - mark) / 1e6 - inner.millis))
+        mark = now
+    }
 }

@@ -23,8 +23,13 @@ public enum Sandbox {
     /// With `cancelWhenReadable` (a server's connection to its client), the whole sandbox is
     /// killed as soon as that descriptor becomes readable or hangs up, i.e. when the caller
     /// goes away; the report then lists `cancelled` among `limits_hit`.
+    /// `beforeStart` runs once the sandbox is being assembled but before anything of the
+    /// program exists (the child waits for it); if it throws, the child is killed, nothing
+    /// runs, and its error is thrown. `warden run` commits the run's records there, so the
+    /// fsync overlaps the sandbox's setup. Its time does not count against the wall limit.
     public static func run(_ spec: SandboxSpec, output: SandboxOutput?, captureLimit: Int = 0,
-                           forwardSignals: Bool = false, cancelWhenReadable: Int32? = nil) throws(WardenError) -> ExitReport {
+                           forwardSignals: Bool = false, cancelWhenReadable: Int32? = nil,
+                           beforeStart: () throws(WardenError) -> Void = {}) throws(WardenError) -> ExitReport {
         // A child that dies during setup closes its end of the sync pipe; the write that follows
         // must fail with EPIPE (and be reported), not kill Warden with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
@@ -115,6 +120,14 @@ public enum Sandbox {
         }
         defer { cgroups?.destroy() }
         wsp_trace_stamp(Int32(WSP_TP_CGROUPS.rawValue))
+        let hookStart = monotonicNanos()
+        do throws(WardenError) {
+            try beforeStart()
+        } catch {
+            Spawner.abort(started)
+            throw error
+        }
+        let hookNanos = monotonicNanos() - hookStart
         let sandbox = try Spawner.handoff(started, cgroups: cgroups, request: request)
         for fd in childEnds { close(fd) }
         childEnds = []
@@ -127,7 +140,7 @@ public enum Sandbox {
         let supervisor = Supervisor(sandbox: sandbox, stdoutFD: stdoutSource, stderrFD: err.read, limits: spec.limits,
                                     cgroups: cgroups, output: output, captureLimit: captureLimit,
                                     input: forwardInput.map { ($0, stdoutSource) }, cancelFD: cancelWhenReadable ?? -1)
-        let o = supervisor.run(startedAt: start)
+        let o = supervisor.run(startedAt: start + hookNanos)
         wsp_trace_stamp(Int32(WSP_TP_SUPERVISED.rawValue))
         if let failure = Spawner.failure(of: sandbox, request: request) { throw failure }
         let exitReport = report(o, spec: spec, cgroups: cgroups, enforcement: enforcement)

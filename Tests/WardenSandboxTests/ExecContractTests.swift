@@ -135,6 +135,46 @@ struct InProcessTests {
         #expect(Self.openFDs() == before)
     }
 
+    /// `beforeStart` (where `warden run` commits its records) finishes before the program
+    /// starts: the program's first act is to read the clock, which is never earlier than the
+    /// end of the hook, and the hook's time does not count against the program's wall time.
+    @Test func beforeStartRunsOnceBeforeTheProgram() throws {
+        let spec = SandboxSpec(command: "/usr/bin/date", arguments: ["+%s%N"])
+        let sink = Collector()
+        var calls = 0
+        var hookEnd: Int64 = 0
+        let report = try Sandbox.run(spec, output: sink) { () throws(WardenError) in
+            calls += 1
+            usleep(300_000)
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            hookEnd = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        }
+        #expect(report.status == 0 && calls == 1)
+        let started = Int64(String(decoding: sink.out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(started >= hookEnd, "the program ran \(hookEnd - started) ns before the hook returned")
+        #expect(report.wallMillis < 300, "the hook's wait was counted as the program's: \(report.wallMillis) ms")
+    }
+
+    /// A hook that fails (a ledger that cannot commit) means nothing runs, nothing is left.
+    @Test func beforeStartFailureRunsNothing() throws {
+        let token = "WARDEN-HOOK-\(UUID().uuidString.prefix(8))"
+        let spec = SandboxSpec(command: "/bin/sh", arguments: ["-c", "echo \(token); sleep 5"])
+        _ = try Sandbox.run(SandboxSpec(command: "/bin/true"), output: nil)
+        let before = Self.openFDs()
+        let sink = Collector()
+        var code: String?
+        do {
+            _ = try Sandbox.run(spec, output: sink) { () throws(WardenError) in throw .usage("test.refused", "no") }
+        } catch {
+            code = error.code
+        }
+        #expect(code == "test.refused")
+        #expect(sink.out.isEmpty && sink.err.isEmpty)
+        #expect(Harness.processes(containing: token).isEmpty)
+        #expect(Self.openFDs() == before)
+    }
+
     @Test func invalidSpecThrowsBeforeAnythingRuns() {
         #expect(throws: WardenError.self) {
             _ = try Sandbox.run(SandboxSpec(command: "/bin/true", network: .loopback), output: nil)
