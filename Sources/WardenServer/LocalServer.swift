@@ -58,7 +58,16 @@ public final class LocalServer: @unchecked Sendable {
 
     /// Accepts connections until `stop()`; returns once every connection has been answered.
     public func serve() {
-        while let fd = UnixSocket.accept(listener) {
+        while true {
+            guard let fd = UnixSocket.accept(listener) else {
+                condition.lock()
+                let done = stopping
+                condition.unlock()
+                if done { break }
+                // Out of descriptors or memory for a moment: keep serving, do not spin.
+                usleep(10_000)
+                continue
+            }
             condition.lock()
             let admitted = !stopping && active < maxConnections
             if admitted { active += 1 }

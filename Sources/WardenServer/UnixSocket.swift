@@ -57,7 +57,8 @@ public enum UnixSocket {
         return .success(fd)
     }
 
-    /// Accepts one connection (close-on-exec); nil when the socket was shut down.
+    /// Accepts one connection (close-on-exec); nil on failure (the socket was shut down, or the
+    /// process is out of descriptors).
     public static func accept(_ listener: Int32) -> Int32? {
         while true {
             // accept4 is not visible from Swift's Glibc module; between accept and fcntl a
