@@ -31,35 +31,26 @@ struct RunOptions: Equatable {
     /// stages, same checks, with the database, keys and ledger already open.
     func execute() async throws(WardenError) -> Int32 {
         let ref = try ToolReference.parse(tool)
-        let token = try approval.map { (a: String) throws(WardenError) -> String in
-            guard a.hasPrefix("@") else { return a }
-            return try readJWS(String(a.dropFirst()))
-        }
         if !local, let reply = try RunClient.attempt(self) {
             RunReport.print(reply.rendered)
             return reply.status
+        }
+        let token = try approval.map { (a: String) throws(WardenError) -> String in
+            guard a.hasPrefix("@") else { return a }
+            return try readJWS(String(a.dropFirst()))
         }
         let cwd = FileManager.default.currentDirectoryPath
         // `open` and `close` join the pipeline's own stages in `stages_us`: what a one-shot
         // process pays around the pipeline (home, database, keys, ledger; sink drain, commit).
         let opened = DispatchTime.now().uptimeNanoseconds
-        let (home, db) = try GlobalOptions.openDatabase(home)
-        let homeConfig = try HomeConfig.load(home: home)
-        let config = try LedgerConfig(config: homeConfig)
-        let eventsConfig = try EventsConfig(config: homeConfig, homeRoot: home.root)
-        let ledger = try await NodeLedger.open(home: home, db: db, recordOpening: false)
-        let failures = LedgerFailureRecorder(ledger: ledger)
-        let emitter = try EventEmitter(config: eventsConfig, onFailure: failures.handler)
-        let runner = Runner(home: home, db: db, ledger: ledger, node: config.node, emitter: emitter,
+        let env = try await RunEnvironment.open(home: home, recordOpening: false)
+        let runner = Runner(home: env.home, db: env.db, ledger: env.ledger, node: env.node, emitter: env.emitter,
                             output: json ? nil : FileDescriptorOutput(), actor: Actor.current)
         let request = self.request(ref, token: token, workingDirectory: cwd, stdin: stdin ? .inherit(fd: 0) : .null)
         let started = DispatchTime.now().uptimeNanoseconds
         var outcome = runner.run(request)
         let finished = DispatchTime.now().uptimeNanoseconds
-        // Sinks drain (bounded), their failures become ledger records, then the ledger closes.
-        emitter.close()
-        failures.flush()
-        ledger.close()
+        env.close()
         let closed = DispatchTime.now().uptimeNanoseconds
         outcome.stageMillis.insert(("open", Double(started - opened) / 1e6), at: 0)
         outcome.stageMillis.append(("close", Double(closed - finished) / 1e6))

@@ -1,8 +1,4 @@
-import Dispatch
 import WardenCore
-import WardenEvents
-import WardenHome
-import WardenLedger
 import WardenRuntime
 import WardenSandbox
 import WardenServer
@@ -12,11 +8,7 @@ import WardenTrust
 /// local run, on the server's open database and ledger, with the tool's output streamed to
 /// the client's own descriptors and the run killed if the client goes away.
 struct RunService: Sendable {
-    let home: Home
-    let db: WardenDatabase
-    let ledger: Ledger
-    let node: String
-    let emitter: EventEmitter
+    let env: RunEnvironment
     let caches = RunCaches()
 
     func handle(_ r: LocalServer.Request) -> JSONValue {
@@ -24,10 +16,10 @@ struct RunService: Sendable {
             let call = try RunCallMessage(message: r.message)
             let o = call.options
             guard r.descriptors.count == call.descriptorCount else {
-                throw .usage("serve.bad_request", "expected \(o.stdin ? 3 : 2) file descriptors (stdout, stderr\(o.stdin ? ", stdin" : "")), got \(r.descriptors.count)")
+                throw .usage("serve.bad_request", "expected \(call.descriptorCount) file descriptors (stdout, stderr\(o.stdin ? ", stdin" : "")), got \(r.descriptors.count)")
             }
             let ref = try ToolReference.parse(o.tool)
-            let runner = Runner(home: home, db: db, ledger: ledger, node: node, emitter: emitter,
+            let runner = Runner(home: env.home, db: env.db, ledger: env.ledger, node: env.node, emitter: env.emitter,
                                 output: o.json ? nil : FileDescriptorOutput(stdout: r.descriptors[0], stderr: r.descriptors[1]),
                                 actor: call.actor, caches: caches)
             var request = o.request(ref, token: call.approval, workingDirectory: call.workingDirectory,

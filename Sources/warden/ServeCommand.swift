@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import WardenCore
-import WardenEvents
-import WardenLedger
 import WardenServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -26,23 +24,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Writes to a client's stdout whose reader is gone must fail, not kill the server.
         signal(SIGPIPE, SIG_IGN)
-        let (home, db) = try global.openDatabase()
-        let homeConfig = try HomeConfig.load(home: home)
-        let config = try LedgerConfig(config: homeConfig)
-        let eventsConfig = try EventsConfig(config: homeConfig, homeRoot: home.root)
         // A server is a node opening the ledger: that is recorded (`ledger.opened`).
-        let ledger = try await NodeLedger.open(home: home, db: db, recordOpening: true)
-        let failures = LedgerFailureRecorder(ledger: ledger)
-        let emitter = try EventEmitter(config: eventsConfig, onFailure: failures.handler)
-        let service = RunService(home: home, db: db, ledger: ledger, node: config.node, emitter: emitter)
-        let server = try LocalServer(path: home.root + "/" + RunClient.socketName, maxConnections: maxConcurrent,
-                                     handler: service.handle)
+        let env = try await RunEnvironment.open(home: global.home, recordOpening: true)
+        let server = try LocalServer(path: env.home.root + "/" + RunClient.socketName, maxConnections: maxConcurrent,
+                                     handler: RunService(env: env).handle)
         try StopSignals.install { server.stop() }
-        Terminal.warn("serving \(server.path) (pid \(getpid()), node \(config.node)); stop with SIGTERM or Ctrl-C")
+        Terminal.warn("serving \(server.path) (pid \(getpid()), node \(env.node)); stop with SIGTERM or Ctrl-C")
         server.serve()
-        emitter.close()
-        failures.flush()
-        ledger.close()
+        env.close()
         Terminal.warn("stopped")
     }
 }
