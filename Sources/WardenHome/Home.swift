@@ -19,10 +19,15 @@ public struct Home: Sendable {
 
     /// Chooses the home path: the explicit flag, else `$WARDEN_HOME`, else `~/.warden`.
     public static func resolvePath(explicit: String?, environment: [String: String]) -> String {
-        if let explicit, !explicit.isEmpty { return absolute(explicit) }
-        if let env = environment["WARDEN_HOME"], !env.isEmpty { return absolute(env) }
-        let base = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return absolute(base + "/.warden")
+        let chosen = choose(explicit: explicit) { environment[$0] } ?? NSHomeDirectory() + "/.warden"
+        return absolute(chosen)
+    }
+
+    /// The home as chosen from the flag and the environment (`lookup`), not yet made absolute;
+    /// nil when it would be `~/.warden` and `HOME` is unset or empty. Empty values count as unset.
+    public static func choose(explicit: String?, lookup: (String) -> String?) -> String? {
+        func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
+        return nonEmpty(explicit) ?? nonEmpty(lookup("WARDEN_HOME")) ?? nonEmpty(lookup("HOME")).map { $0 + "/.warden" }
     }
 
     /// Opens the home at `path`, creating it and its subdirectories (0700) when missing.

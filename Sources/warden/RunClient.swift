@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import WardenCore
+import WardenHome
 import WardenServer
 
 /// The `warden run` side of `warden serve`: hands the request and this process's stdout and
@@ -38,7 +39,7 @@ enum RunClient {
         var resolved = options
         if let a = options.approval, a.hasPrefix("@") { resolved.approval = try readJWS(String(a.dropFirst())) }
         resolved.policy = options.policy.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
-        return try call(socket: home + "/" + socketName, RunCallMessage(resolved, workingDirectory: cwd, actor: actor()))
+        return try call(socket: home + "/" + socketName, RunCallMessage(resolved, workingDirectory: cwd, actor: Actor.current))
     }
 
     /// The server's reply, or nil when nobody serves at `socket` (then the caller runs locally).
@@ -63,28 +64,22 @@ enum RunClient {
         return try decode(reply)
     }
 
-    /// The home as `Home.resolvePath` chooses it (not standardized: only connected to); nil
-    /// when it would need more than the environment (no HOME).
+    /// The home as `Home.resolvePath` chooses it (made absolute, not standardized: it is only
+    /// connected to); nil when it would need more than the environment (no HOME).
     static func homePath(_ explicit: String?, cwd: String) -> String? {
-        let chosen = explicit.flatMap { $0.isEmpty ? nil : $0 } ?? environment("WARDEN_HOME") ?? environment("HOME").map { $0 + "/.warden" }
-        return chosen.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+        Home.choose(explicit: explicit, lookup: environment).map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
     }
 
-    /// `Actor.current` without Foundation.
-    static func actor() -> String {
-        environment("WARDEN_ACTOR") ?? environment("USER") ?? "uid:\(getuid())"
-    }
-
+    /// getenv, without Foundation's copy of the whole environment.
     static func environment(_ name: String) -> String? {
-        guard let v = getenv(name) else { return nil }
-        let s = String(cString: v)
-        return s.isEmpty && name != "WARDEN_ACTOR" && name != "USER" ? nil : s
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
     }
 
     static func currentDirectory() -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return nil }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func decode(_ reply: [String: JSONValue]) throws(WardenError) -> Reply {

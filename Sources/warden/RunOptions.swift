@@ -68,8 +68,9 @@ struct RunOptions: Equatable {
 
 /// Who is asking, as recorded in the ledger.
 enum Actor {
+    /// `$WARDEN_ACTOR`, else `$USER`, else `uid:N` (read with getenv: the served fast path
+    /// asks before Foundation has started).
     static var current: String {
-        let env = ProcessInfo.processInfo.environment
-        return env["WARDEN_ACTOR"] ?? env["USER"] ?? "uid:\(getuid())"
+        RunClient.environment("WARDEN_ACTOR") ?? RunClient.environment("USER") ?? "uid:\(getuid())"
     }
 }
