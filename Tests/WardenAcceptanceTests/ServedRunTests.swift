@@ -44,6 +44,29 @@ import WardenTestSupport
         }
     }
 
+    /// `warden run ARGS` on `h`'s home, started and left running.
+    static func startClient(_ h: AcceptanceHome, _ args: [String], stdout: Any = FileHandle.nullDevice,
+                            stderr: Any = FileHandle.nullDevice) throws -> Process {
+        let c = Process()
+        c.executableURL = URL(fileURLWithPath: WardenProcess.binary)
+        c.arguments = ["run"] + args
+        c.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
+        c.currentDirectoryURL = URL(fileURLWithPath: h.work)
+        c.standardOutput = stdout
+        c.standardError = stderr
+        try c.run()
+        return c
+    }
+
+    /// The newest ledger record of `event`, waiting up to 10 s for it.
+    static func awaitRecord(_ h: AcceptanceHome, _ event: String) throws -> [String: Any]? {
+        for _ in 0..<400 {
+            if let r = try h.ledger().last(where: { $0["event"] as? String == event }) { return r }
+            Thread.sleep(forTimeInterval: 0.025)
+        }
+        return nil
+    }
+
     @Test func servedRunMatchesLocalRunAndIsRecorded() throws {
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml())
@@ -167,30 +190,14 @@ import WardenTestSupport
         let p = try h.policy(Policies.yaml(commands: ["sleep"]))
         let server = try Server(h)
         defer { _ = server.stop() }
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: WardenProcess.binary)
-        client.arguments = ["run", "hello", "--tenant", "acme", "--policy", p, "--", "exec", "/usr/bin/sleep", "41"]
-        client.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
-        client.currentDirectoryURL = URL(fileURLWithPath: h.work)
-        client.standardOutput = FileHandle.nullDevice
-        client.standardError = FileHandle.nullDevice
-        try client.run()
+        let client = try Self.startClient(h, ["hello", "--tenant", "acme", "--policy", p, "--", "exec", "/usr/bin/sleep", "41"])
         // Wait until the server has started the tool (its start is recorded before it runs).
-        var started = false
-        for _ in 0..<400 where !started {
-            started = try h.ledger().contains { $0["event"] as? String == "execution.started" }
-            if !started { Thread.sleep(forTimeInterval: 0.025) }
-        }
-        #expect(started, "the served run never started: \(server.logText)")
+        #expect(try Self.awaitRecord(h, "execution.started") != nil, "the served run never started: \(server.logText)")
         Thread.sleep(forTimeInterval: 0.3)
         kill(client.processIdentifier, SIGKILL)
         client.waitUntilExit()
         // The server kills the sandbox and records the outcome.
-        var finished: [String: Any]?
-        for _ in 0..<400 where finished == nil {
-            finished = try h.ledger().last { $0["event"] as? String == "execution.finished" }
-            if finished == nil { Thread.sleep(forTimeInterval: 0.025) }
-        }
+        let finished = try Self.awaitRecord(h, "execution.finished")
         let report = (finished?["details"] as? [String: Any])?["report"] as? [String: Any]
         #expect(report?["limits_hit"] as? [String] == ["cancelled"], "outcome: \(String(describing: finished))")
         #expect(report?["signal"] as? Int == 9, "outcome: \(String(describing: finished))")
@@ -207,15 +214,8 @@ import WardenTestSupport
         let n = 6
         var clients: [(Process, Pipe)] = []
         for i in 0..<n {
-            let c = Process()
-            c.executableURL = URL(fileURLWithPath: WardenProcess.binary)
-            c.arguments = ["run", "hello", "--tenant", "acme", "--policy", p, "--", "greet", "client\(i)"]
-            c.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
-            c.currentDirectoryURL = URL(fileURLWithPath: h.work)
             let out = Pipe()
-            c.standardOutput = out
-            c.standardError = FileHandle.nullDevice
-            try c.run()
+            let c = try Self.startClient(h, ["hello", "--tenant", "acme", "--policy", p, "--", "greet", "client\(i)"], stdout: out)
             clients.append((c, out))
         }
         for (i, (c, out)) in clients.enumerated() {
@@ -235,21 +235,9 @@ import WardenTestSupport
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml(commands: ["sleep"]))
         let server = try Server(h)
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: WardenProcess.binary)
-        client.arguments = ["run", "hello", "--tenant", "acme", "--policy", p, "--", "exec", "/usr/bin/sleep", "43"]
-        client.environment = ["PATH": "/usr/bin:/bin", "HOME": h.root + "/userhome", "WARDEN_HOME": h.home]
-        client.currentDirectoryURL = URL(fileURLWithPath: h.work)
         let err = Pipe()
-        client.standardOutput = FileHandle.nullDevice
-        client.standardError = err
-        try client.run()
-        var started = false
-        for _ in 0..<400 where !started {
-            started = try h.ledger().contains { $0["event"] as? String == "execution.started" }
-            if !started { Thread.sleep(forTimeInterval: 0.025) }
-        }
-        #expect(started, "the served run never started: \(server.logText)")
+        let client = try Self.startClient(h, ["hello", "--tenant", "acme", "--policy", p, "--", "exec", "/usr/bin/sleep", "43"], stderr: err)
+        #expect(try Self.awaitRecord(h, "execution.started") != nil, "the served run never started: \(server.logText)")
         Thread.sleep(forTimeInterval: 0.3)
         kill(server.process.processIdentifier, SIGKILL)
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
