@@ -129,33 +129,31 @@ case "append":
     let windows = sizes("--windows", "16,64")
     let batches = sizes("--batches", "10,100,1000")
     print("durable signed appends, \(total) records per run, checkpoint every 1000 records")
-    for c in list {
+    /// One row: a fresh ledger, `body` appends `n` records and returns seconds, then the figures.
+    func row(_ label: String, records n: Int, _ body: (Ledger) async throws -> Double) async throws {
         let (db, dir) = try freshDatabase()
         let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
-        let n = c == 1 ? min(total, 5000) : total
-        let secs = try await appendRun(ledger: ledger, total: n, appenders: c)
+        let secs = try await body(ledger)
         ledger.close()
-        print(String(format: "appenders=%4d (each awaits one append at a time)  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
-                     c, n, secs, Double(n) / secs, load(), fsyncMicros(near: db.path)))
+        print(String(format: "%@  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
+                     label, n, secs, Double(n) / secs, load(), fsyncMicros(near: db.path)))
         try? FileManager.default.removeItem(atPath: dir)
+    }
+    for c in list {
+        let n = c == 1 ? min(total, 5000) : total
+        try await row(String(format: "appenders=%4d (each awaits one append at a time)", c), records: n) {
+            try await appendRun(ledger: $0, total: n, appenders: c)
+        }
     }
     for w in windows {
-        let (db, dir) = try freshDatabase()
-        let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
-        let secs = try await windowRun(ledger: ledger, total: total, window: w)
-        ledger.close()
-        print(String(format: "1 caller, window of %3d outstanding appends (each acked when durable)  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
-                     w, total, secs, Double(total) / secs, load(), fsyncMicros(near: db.path)))
-        try? FileManager.default.removeItem(atPath: dir)
+        try await row(String(format: "1 caller, window of %3d outstanding appends (each acked when durable)", w), records: total) {
+            try await windowRun(ledger: $0, total: total, window: w)
+        }
     }
     for b in batches {
-        let (db, dir) = try freshDatabase()
-        let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
-        let secs = try await batchRun(ledger: ledger, total: total, size: b)
-        ledger.close()
-        print(String(format: "1 caller, append(contentsOf:) %4d records per call  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
-                     b, total, secs, Double(total) / secs, load(), fsyncMicros(near: db.path)))
-        try? FileManager.default.removeItem(atPath: dir)
+        try await row(String(format: "1 caller, append(contentsOf:) %4d records per call", b), records: total) {
+            try await batchRun(ledger: $0, total: total, size: b)
+        }
     }
 case "verify":
     let total = Int(option("--records", "1000000")) ?? 1_000_000
