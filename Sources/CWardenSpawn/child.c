@@ -86,8 +86,8 @@ static void drop_privileges(const struct wsp_config *c, int errfd) {
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) FAIL(WSP_ST_CAPBSET, cap);
     }
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) FAIL(WSP_ST_AMBIENT, -1);
-    if (setresgid(c->inside_gid, c->inside_gid, c->inside_gid) != 0) FAIL(WSP_ST_SETGID, -1);
-    if (setresuid(c->inside_uid, c->inside_uid, c->inside_uid) != 0) FAIL(WSP_ST_SETUID, -1);
+    if (w_setresgid(c->inside_gid, c->inside_gid, c->inside_gid) != 0) FAIL(WSP_ST_SETGID, -1);
+    if (w_setresuid(c->inside_uid, c->inside_uid, c->inside_uid) != 0) FAIL(WSP_ST_SETUID, -1);
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof(data));
@@ -229,9 +229,9 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
         }
         // Host root's kuid 0 is unmapped here; become the namespace's root (mapped to a spare
         // unprivileged host uid) so the setup can create files, and shed host groups.
-        if (setgroups(0, NULL) != 0) FAIL(WSP_ST_SETGROUPS, -1);
-        if (setresgid(0, 0, 0) != 0) FAIL(WSP_ST_SETGID, -1);
-        if (setresuid(0, 0, 0) != 0) FAIL(WSP_ST_SETUID, -1);
+        if (w_setgroups0() != 0) FAIL(WSP_ST_SETGROUPS, -1);
+        if (w_setresgid(0, 0, 0) != 0) FAIL(WSP_ST_SETGID, -1);
+        if (w_setresuid(0, 0, 0) != 0) FAIL(WSP_ST_SETUID, -1);
     }
 
     WSP_TS(WSP_TP_C_IDENTITY);

@@ -5,6 +5,8 @@
 #include "wardenspawn.h"
 
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <sys/wait.h>
 
@@ -22,19 +24,19 @@ static int write_map(pid_t pid, const char *file, uint32_t inside, uint32_t outs
 
 int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
                       uint32_t host_uid, uint32_t host_gid, int readonly) {
-    int hold[2];
-    if (pipe2(hold, O_CLOEXEC) != 0) return -errno;
-    // A throwaway process owns the user namespace that carries the mapping.
+    // A throwaway process owns the user namespace that carries the mapping. It waits to be
+    // killed, not for EOF on a pipe: in a server other threads clone concurrently, and a sibling
+    // holding an inherited copy of the pipe's write end (as this child would hold theirs) kept
+    // two such processes, and the runs waiting on them, blocked forever.
+    pid_t parent = getpid();
     pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
-    if (pid < 0) { int e = errno; close(hold[0]); close(hold[1]); return -e; }
+    if (pid < 0) return -errno;
     if (pid == 0) {
-        char b;
-        close(hold[1]);
-        ssize_t ignored = read(hold[0], &b, 1);
-        (void)ignored;
-        _exit(0);
+        // Raw calls only (see syscalls.h); gone with the thread that cloned it, should that die.
+        syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (syscall(SYS_getppid) != parent) syscall(SYS_exit_group, 0);
+        for (;;) syscall(SYS_pause);
     }
-    close(hold[0]);
     int rc = write_map(pid, "uid_map", disk_uid, host_uid);
     if (rc == 0) rc = write_map(pid, "gid_map", disk_gid, host_gid);
     int nsfd = -1;
@@ -44,7 +46,8 @@ int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
         nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
         if (nsfd < 0) rc = -errno;
     }
-    close(hold[1]);
+    // Unreaped, the pid cannot be reused, so this signal reaches the throwaway process only.
+    kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
     if (rc != 0) return rc;
 

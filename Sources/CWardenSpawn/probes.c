@@ -23,7 +23,8 @@ static int in_child(int (*fn)(uint64_t, int), uint64_t arg, int uid) {
 
 static int do_unshare(uint64_t flags, int uid) {
     if (uid >= 0) {
-        if (setgroups(0, NULL) != 0 || setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) return errno;
+        // Raw syscalls: after a raw clone glibc's wrappers can wait forever (see syscalls.h).
+        if (w_setgroups0() != 0 || w_setresgid(uid, uid, uid) != 0 || w_setresuid(uid, uid, uid) != 0) return errno;
     }
     return unshare((int)flags) == 0 ? 0 : errno;
 }

@@ -33,6 +33,16 @@
 #define W_OPEN_TREE_CLOEXEC O_CLOEXEC
 #define W_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 
+// Credentials by raw syscall: glibc's setgroups/setresuid/setresgid apply the change to every
+// thread of the process (__nptl_setxid) and wait for each to acknowledge. After clone the child
+// has one thread but glibc's copied thread list still names the parent's, so the wrapper can
+// wait forever on a thread that was being created or exiting at the moment of the clone (a
+// served run hung until its wall limit this way). The kernel call changes only this task,
+// which is all the single-threaded child ever needs.
+static inline int w_setgroups0(void) { return (int)syscall(SYS_setgroups, 0, NULL); }
+static inline int w_setresuid(uid_t r, uid_t e, uid_t s) { return (int)syscall(SYS_setresuid, r, e, s); }
+static inline int w_setresgid(gid_t r, gid_t e, gid_t s) { return (int)syscall(SYS_setresgid, r, e, s); }
+
 struct w_mount_attr {
     uint64_t attr_set;
     uint64_t attr_clr;
