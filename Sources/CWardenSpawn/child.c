@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <grp.h>
 #include <sys/socket.h>
@@ -72,6 +73,22 @@ static int run_op(const struct wsp_op *op) {
     }
     case WSP_OP_MOVE_FD:
         return w_move_mount(op->fd, "", AT_FDCWD, op->dst, W_MOVE_MOUNT_F_EMPTY_PATH);
+    case WSP_OP_COPY_FD: {
+        // A verified artifact: its sealed memfd (verified bytes the kernel keeps immutable) is
+        // copied into the private root, which turns read-only before anything runs. Nothing of
+        // the host is mounted for it, and the copy lives and dies with this mount namespace.
+        int out = open(op->dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)op->mode);
+        if (out < 0) return -1;
+        off_t offset = 0;
+        while ((size_t)offset < op->src_len) {
+            ssize_t n = sendfile(out, op->fd, &offset, op->src_len - (size_t)offset);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) { if (n == 0) errno = EIO; close(out); return -1; }
+        }
+        close(out);
+        close(op->fd);   // this process's copy of the descriptor; the tool never sees it
+        return 0;
+    }
     default:
         errno = EINVAL;
         return -1;
@@ -244,7 +261,7 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     if (chdir(c->base) != 0 || mkdir("newroot", 0755) != 0 || mkdir("oldroot", 0755) != 0
         || w_pivot_root(".", "oldroot") != 0 || chdir("/") != 0)
         FAIL(WSP_ST_PIVOT, -1);
-    if (mount("tmpfs", WSP_NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") != 0)
+    if (mount("tmpfs", WSP_NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, c->root_options) != 0)
         FAIL(WSP_ST_ROOT_TMPFS, -1);
     WSP_TS(WSP_TP_C_SCRATCH);
     for (int i = 0; i < c->nops; i++) {

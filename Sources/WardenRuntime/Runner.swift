@@ -69,7 +69,7 @@ public final class Runner: @unchecked Sendable {
                                           decision: "deny", reasons: [error.description])
             }
             let m = admitted.manifest
-            defer { admitted.staged.remove() }
+            defer { admitted.artifact.close() }
             stage(&log, .toolVerified, request, outcome, subject: m.reference, decision: "allow",
                   details: ["digest": .string(m.digest.description), "publisher": .string(m.issuer),
                                        "authorizers": .array(admitted.authorizers.map { .string($0) })])
@@ -134,7 +134,7 @@ public final class Runner: @unchecked Sendable {
                 let spec: SandboxSpec
                 let report: ExitReport
                 do throws(WardenError) {
-                    spec = try SpecBuilder.spec(confinement, tool: .init(blobPath: admitted.staged.path, sandboxPath: m.sandboxPath),
+                    spec = try SpecBuilder.spec(confinement, tool: .init(artifactFD: admitted.artifact.fd, sandboxPath: m.sandboxPath),
                                                 environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
                                                 stdin: request.stdin)
                     stage(&log, .executionStarted, request, outcome, subject: m.reference, decision: "allow",
@@ -187,14 +187,8 @@ public final class Runner: @unchecked Sendable {
     struct Admitted {
         let manifest: ToolManifest
         let jws: String
-        let staged: StagedArtifact
+        let artifact: VerifiedArtifact
         let authorizers: [String]
-    }
-
-    /// Where per-run artifact copies go: `$WARDEN_STAGING_DIR`, else the system temp directory.
-    var stagingParent: String {
-        let env = ProcessInfo.processInfo.environment
-        return env["WARDEN_STAGING_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     }
 
     /// Re-verifies everything at run time: the armory entry, the manifest's signature and
@@ -207,17 +201,17 @@ public final class Runner: @unchecked Sendable {
         }
         let verified = try ManifestVerifier.verify(entry.manifestJWS, trust: trust, now: now)
         let status = try authorizations.require(digest: verified.manifest.digest, tenant: request.tenant, now: now)
-        // The artifact is re-hashed on every run while it is copied to a per-run staging
-        // directory (the home is 0700; the sandbox's setup user cannot reach into it). Nothing
-        // cheaper is as strong against a blob modified in place (see docs/RUN.md).
-        // A server's cache stages from a sealed, already verified copy (VerifiedArtifactCache).
+        // The artifact is re-hashed on every run while it is copied into a sealed memfd, which
+        // the sandbox copies into its private root: the bytes that run are the bytes verified
+        // (docs/RUN.md). A server's cache hands out its sealed, already verified copy while the
+        // blob provably has not changed (VerifiedArtifactCache).
         let m = verified.manifest
-        let staged = if let cache = caches?.artifacts {
-            try cache.stage(armory.store, m.digest, name: m.name, under: stagingParent)
+        let artifact = if let cache = caches?.artifacts {
+            try cache.verifiedCopy(armory.store, m.digest)
         } else {
-            try armory.store.stage(m.digest, name: m.name, under: stagingParent)
+            try armory.store.verifiedCopy(m.digest)
         }
-        return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, staged: staged, authorizers: status.validSigners)
+        return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, artifact: artifact, authorizers: status.validSigners)
     }
 
     // MARK: Decide

@@ -5,18 +5,19 @@ import WardenSandbox
 /// Maps an allowed decision's `Confinement` (deny-glob matches already expanded into
 /// `maskedPaths` by the policy gate) and the admitted tool onto a `SandboxSpec`. Pure.
 public enum SpecBuilder {
-    /// The admitted artifact: the content-addressed blob on the host, and where the tool sees it.
+    /// The admitted artifact: its sealed, verified copy (`VerifiedArtifact.fd`), and where the
+    /// tool sees it.
     public struct ToolMount: Sendable, Equatable {
-        public var blobPath: String
+        public var artifactFD: Int32
         public var sandboxPath: String
-        public init(blobPath: String, sandboxPath: String) {
-            self.blobPath = blobPath
+        public init(artifactFD: Int32, sandboxPath: String) {
+            self.artifactFD = artifactFD
             self.sandboxPath = sandboxPath
         }
     }
 
     /// The sandbox for one allowed run. Every tree the policy allows is mounted at its own
-    /// path (read-only or writable), the artifact read-only at `/tool/<name>`, and only the
+    /// path (read-only or writable), the artifact's verified bytes read-only at `/tool/<name>`, and only the
     /// policy's executables plus the artifact may be executed.
     public static func spec(_ c: Confinement, tool: ToolMount,
                             environment: [String: String] = [:],
@@ -25,10 +26,10 @@ public enum SpecBuilder {
             // decide() refuses egress until network confinement exists; never open a hole here.
             throw .denied("network.unsupported", "network egress is not available in this Warden build; the run was refused")
         }
-        // The artifact's tree is the armory blob, mounted below; every other tree is the host's own.
+        // The artifact is copied from its sealed memfd, below; every other tree is the host's own.
         var mounts: [SandboxSpec.Mount] = c.readonly.filter { $0 != tool.sandboxPath }.map { .readOnly(source: $0, destination: $0) }
         mounts += c.writable.map { .readWrite(source: $0, destination: $0) }
-        mounts.append(.readOnly(source: tool.blobPath, destination: tool.sandboxPath))
+        mounts.append(.sealedFile(fd: tool.artifactFD, destination: tool.sandboxPath))
         var allowExec = c.executables
         if !allowExec.contains(tool.sandboxPath) { allowExec.append(tool.sandboxPath) }
         let l = c.limits

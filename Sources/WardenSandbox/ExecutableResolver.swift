@@ -17,6 +17,8 @@ public struct ExecutableResolver: Sendable {
         public let sandboxPath: String
         public let hostPath: String
         public let executable: Bool
+        /// The sealed descriptor whose copy this file is (`SandboxSpec.Mount.sealedFile`).
+        public var sealedFD: Int32? = nil
     }
 
     /// Resolves `path` (absolute, inside the sandbox) following symlinks as the kernel would
@@ -52,6 +54,10 @@ public struct ExecutableResolver: Sendable {
                 pending = target.split(separator: "/").map(String.init) + pending
                 if target.hasPrefix("/") { current = "" }
                 continue
+            }
+            if case .some((let p, .sealedFile(let fd))) = plan.entry(of: candidate), p == candidate {
+                guard pending.isEmpty else { return nil }
+                return .file(Resolved(sandboxPath: candidate, hostPath: "/proc/self/fd/\(fd)", executable: true, sealedFD: fd))
             }
             guard let host = plan.hostPath(of: candidate) else {
                 // A directory the plan creates on the root tmpfs to hold deeper mounts.
@@ -119,7 +125,8 @@ public struct ExecutableResolver: Sendable {
         while let current = next, depth < 4 {
             depth += 1
             next = nil
-            guard let head = fs.head(of: current.hostPath, limit: 4096) else { break }
+            let bytes = if let fd = current.sealedFD { fs.sealedFile(fd, headLimit: 4096)?.head } else { fs.head(of: current.hostPath, limit: 4096) }
+            guard let head = bytes else { break }
             if let interp = ELFInspector.interpreter(head) ?? ELFInspector.shebang(head), let r = resolve(interp) {
                 if !chain.contains(r) { chain.append(r) }
                 next = r

@@ -18,6 +18,34 @@ public protocol HostFileSystem: Sendable {
     func head(of path: String, limit: Int) -> [UInt8]?
     /// Owner of a path (for idmapped mounts).
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)?
+    /// Size and first `headLimit` bytes of `fd` when it is a regular file sealed against
+    /// writes, growth and shrinking (so its bytes cannot change any more); nil otherwise.
+    func sealedFile(_ fd: Int32, headLimit: Int) -> SealedFileFacts?
+}
+
+/// What the planner knows about an immutably sealed descriptor.
+public struct SealedFileFacts: Sendable, Equatable {
+    public let size: Int
+    public let head: [UInt8]
+}
+
+extension HostFileSystem {
+    /// Descriptors are process state, not host paths: every implementation asks the kernel.
+    public func sealedFile(_ fd: Int32, headLimit: Int) -> SealedFileFacts? {
+        // F_GET_SEALS (F_LINUX_SPECIFIC_BASE + 10) and the seals, from <linux/fcntl.h>; Glibc
+        // does not export them to Swift.
+        let getSeals: Int32 = 1024 + 10
+        let required: Int32 = 0x0002 | 0x0004 | 0x0008   // F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
+        var st = stat()
+        guard fd >= 0, fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        let seals = fcntl(fd, getSeals)
+        guard seals >= 0, seals & required == required else { return nil }
+        let limit = min(headLimit, Int(st.st_size))
+        var buf = [UInt8](repeating: 0, count: limit)
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, limit, 0) }
+        guard n == limit else { return nil }
+        return SealedFileFacts(size: Int(st.st_size), head: buf)
+    }
 }
 
 /// The real host filesystem (lstat / readlink / read).

@@ -65,7 +65,7 @@ public struct LandlockPlan: Sendable, Equatable {
             switch entry {
             case .hostTree(_, let writable), .privateTree(let writable):
                 rules.append(Rule(path: path, access: writable ? LandlockAccess.read | LandlockAccess.write : LandlockAccess.read))
-            case .proc:
+            case .proc, .sealedFile:
                 rules.append(Rule(path: path, access: LandlockAccess.read))
             case .symlink:
                 continue

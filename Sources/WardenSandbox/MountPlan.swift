@@ -13,6 +13,8 @@ public enum MountOp: Sendable, Equatable {
     case write(String, content: [UInt8], mode: Int)
     case symlink(target: String, at: String)
     case readOnly(String)
+    /// Creates a file on the root tmpfs holding the `size` bytes of the sealed descriptor `fd`.
+    case copy(fd: Int32, to: String, size: Int, mode: Int)
 }
 
 /// How a path inside the sandbox is backed, used to resolve executables and Landlock rules.
@@ -21,6 +23,8 @@ public enum ViewEntry: Sendable, Equatable {
     case privateTree(writable: Bool)     // tmpfs, /etc, /dev
     case symlink(target: String)
     case proc
+    /// A file copied onto the (read-only) root from a sealed descriptor.
+    case sealedFile(fd: Int32)
 }
 
 /// The ordered mount operations plus the resulting view of the filesystem.
@@ -31,6 +35,8 @@ public struct MountPlan: Sendable {
     private var created: Set<String> = ["/"]
     /// Device nodes bound into /dev (sandbox paths).
     public private(set) var devices: [String] = []
+    /// Bytes of the files copied onto the root tmpfs (it is sized to hold them).
+    public private(set) var copiedBytes = 0
 
     /// Default read-only system trees (symlinks on merged-/usr hosts are recreated as symlinks).
     static let systemTrees = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
@@ -85,6 +91,19 @@ public struct MountPlan: Sendable {
             case .tmpfs(let dst, let size):
                 // Owned by the sandbox user so the program can use it in both modes.
                 plan.tmpfs(dst, options: "mode=0755,uid=\(insideID),gid=\(insideID),size=\(size)m", writable: true)
+            case .sealedFile(let fd, let dst):
+                guard let facts = fs.sealedFile(fd, headLimit: 0) else {
+                    throw .denied("sandbox.sealed_file", "sealed file \(dst): descriptor \(fd) is not a file sealed against writes, growth and shrinking")
+                }
+                // On the root tmpfs itself, so the root's read-only remount covers it.
+                guard plan.entry(of: dst) == nil, !plan.created.contains(dst) else {
+                    throw .usage("sandbox.sealed_file", "sealed file \(dst): destination lies inside another mount or is already used")
+                }
+                plan.ensureParents(dst)
+                plan.ops.append(.copy(fd: fd, to: dst, size: facts.size, mode: 0o555))
+                plan.created.insert(dst)
+                plan.view.append((dst, .sealedFile(fd: fd)))
+                plan.copiedBytes += facts.size
             }
         }
         for masked in spec.maskedPaths {

@@ -89,7 +89,7 @@ public enum Sandbox {
         if let p = pty { stdinFD = p.slave }
 
         let request = SpawnRequest(
-            base: "/tmp", ops: plan.ops, idmappedFDs: idmapped, treeFDs: trees, hostname: spec.hostname, landlock: landlock,
+            base: "/tmp", ops: plan.ops, copiedBytes: plan.copiedBytes, idmappedFDs: idmapped, treeFDs: trees, hostname: spec.hostname, landlock: landlock,
             bpf: bpf.bytes, bpfCount: bpf.instructions.count,
             rlimits: RlimitPlan.build(spec.limits, cgroupEnforced: true),
             rlimitsFallback: RlimitPlan.build(spec.limits, cgroupEnforced: false), execPath: program.sandboxPath,

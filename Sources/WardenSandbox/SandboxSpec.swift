@@ -10,11 +10,17 @@ public struct SandboxSpec: Sendable, Equatable {
         case readWrite(source: String, destination: String)
         /// A private tmpfs at `destination`, capped at `sizeMB`.
         case tmpfs(destination: String, sizeMB: Int)
+        /// A read-only, executable (0555) file at `destination` holding the bytes of `fd`, a
+        /// memfd sealed against writes, growth and shrinking (a verified artifact). The bytes are
+        /// copied into the sandbox's private root; nothing of the host is mounted. The caller
+        /// keeps `fd` open until the run has started; a descriptor that is not so sealed is
+        /// refused (`sandbox.sealed_file`).
+        case sealedFile(fd: Int32, destination: String)
 
         /// Where the mount appears inside the sandbox.
         public var destination: String {
             switch self {
-            case .readOnly(_, let d), .readWrite(_, let d), .tmpfs(let d, _): d
+            case .readOnly(_, let d), .readWrite(_, let d), .tmpfs(let d, _), .sealedFile(_, let d): d
             }
         }
     }

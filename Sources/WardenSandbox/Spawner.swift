@@ -9,6 +9,8 @@ struct SpawnRequest {
     /// Existing host directory the child covers with its scratch tmpfs (see `wsp_config.base`).
     var base: String
     var ops: [MountOp]
+    /// Bytes the ops copy onto the root tmpfs (`MountPlan.copiedBytes`).
+    var copiedBytes: Int
     var idmappedFDs: [String: Int32]      // destination → detached idmapped tree
     var treeFDs: [Int: Int32]             // op index → detached bind tree prepared by the parent
     var hostname: String
@@ -111,6 +113,9 @@ enum Spawner {
                 op(Int32(WSP_OP_WRITE.rawValue), srcBytes: content, dst: p, mode: mode)
             case .symlink(let target, let at): op(Int32(WSP_OP_SYMLINK.rawValue), src: target, dst: at)
             case .readOnly(let p): op(Int32(WSP_OP_READONLY.rawValue), dst: p)
+            case .copy(let fd, let p, let size, let mode):
+                op(Int32(WSP_OP_COPY_FD.rawValue), dst: p, mode: mode, fd: fd)
+                ops[ops.count - 1].src_len = size
             }
         }
         let rules = r.landlock.rules.map { wsp_ll_rule(path: arena.str($0.path), access: $0.access) }
@@ -128,6 +133,8 @@ enum Spawner {
                         fallback.withUnsafeBufferPointer { fallbackBuf in
                             var c = wsp_config()
                             c.base = arena.str(r.base)
+                            // 4 MiB for directories, mountpoints and /etc files, plus the copied files.
+                            c.root_options = arena.str("mode=0755,size=\(4096 + (r.copiedBytes + 1023) / 1024)k")
                             c.ops = opsBuf.baseAddress
                             c.nops = Int32(opsBuf.count)
                             c.hostname = arena.str(r.hostname)
@@ -255,6 +262,7 @@ enum SpawnFailure {
         case .write(let p, _, _): "write \(p)"
         case .symlink(let t, let at): "symlink \(at) -> \(t)"
         case .readOnly(let p): "read-only \(p)"
+        case .copy(_, let p, _, _): "copy the sealed file to \(p)"
         }
     }
 }

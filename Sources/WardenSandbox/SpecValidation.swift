@@ -29,6 +29,10 @@ public enum SpecValidation {
                     throw .usage("sandbox.tmpfs_size", "--tmpfs \(dst): size must be 1...1048576 MiB")
                 }
                 s.mounts.append(.tmpfs(destination: try destination(dst, field: "--tmpfs"), sizeMB: size))
+            case .sealedFile(let fd, let dst):
+                // Whether the descriptor is really sealed is checked when the plan is built.
+                guard fd >= 0 else { throw .usage("sandbox.sealed_file", "sealed file \(dst): invalid descriptor \(fd)") }
+                s.mounts.append(.sealedFile(fd: fd, destination: try destination(dst, field: "sealed file destination")))
             }
         }
         var execs: [String] = []

@@ -7,9 +7,9 @@ import WardenCore
 ///
 /// On a miss the stored blob is hashed while it is copied into a memfd, which is then sealed
 /// against writes, growth and shrinking (`F_SEAL_WRITE|GROW|SHRINK|SEAL`): from then on the
-/// kernel guarantees its bytes are the bytes that hashed to the digest. Each run's staged copy
-/// is written from that memfd, so what runs is always the verified bytes, exactly as with
-/// `ArtifactStore.stage` (which hashes on every run).
+/// kernel guarantees its bytes are the bytes that hashed to the digest. Each run gets a
+/// descriptor of that memfd, so what runs is always the verified bytes, exactly as with
+/// `ArtifactStore.verifiedCopy` (which hashes on every run).
 ///
 /// Tampering with the stored blob is still *detected*: a hit also requires the blob's device,
 /// inode, size, mtime and ctime to be exactly what they were when it was hashed, and a blob
@@ -63,26 +63,9 @@ public final class VerifiedArtifactCache: @unchecked Sendable {
 
     deinit { for e in entries.values { close(e.memfd) } }
 
-    /// `ArtifactStore.stage`, without re-hashing a blob that provably has not changed.
-    public func stage(_ store: ArtifactStore, _ digest: ArtifactDigest, name: String, under parent: String) throws(WardenError) -> StagedArtifact {
-        let memfd = try verified(store, digest)
-        defer { close(memfd) }
-        var st = stat()
-        guard fstat(memfd, &st) == 0 else { throw Self.failure("artifact.staging_failed", "cannot inspect the verified copy") }
-        let size = Int(st.st_size)
-        return try StagingTarget.fill(parent: parent, name: name) { (dst) throws(WardenError) in
-            var offset: off_t = 0
-            while offset < size {
-                // sendfile with an explicit offset leaves the shared memfd's file position alone.
-                let n = sendfile(dst, memfd, &offset, size - Int(offset))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw Self.failure("artifact.staging_failed", "cannot write the staged copy") }
-            }
-        }
-    }
-
-    /// A descriptor (the caller closes it) of a sealed memfd holding the verified bytes.
-    private func verified(_ store: ArtifactStore, _ digest: ArtifactDigest) throws(WardenError) -> Int32 {
+    /// `ArtifactStore.verifiedCopy`, without re-hashing a blob that provably has not changed.
+    /// The caller owns (and closes) the returned descriptor.
+    public func verifiedCopy(_ store: ArtifactStore, _ digest: ArtifactDigest) throws(WardenError) -> VerifiedArtifact {
         let src = try store.openBlob(digest)
         defer { close(src) }
         var st = stat()
@@ -93,40 +76,31 @@ public final class VerifiedArtifactCache: @unchecked Sendable {
             clock += 1
             e.lastUse = clock
             entries[digest] = e
-            let fd = dup(e.memfd)
+            // Close-on-exec from the start: other threads of a server spawn concurrently.
+            let fd = fcntl(e.memfd, F_DUPFD_CLOEXEC, 0)
             lock.unlock()
-            guard fd >= 0 else { throw Self.failure("artifact.staging_failed", "cannot duplicate the verified copy") }
-            return fd
+            guard fd >= 0 else { throw Self.failure("artifact.verify_failed", "cannot duplicate the verified copy") }
+            return VerifiedArtifact(fd: fd, size: Int(before.size))
         }
         lock.unlock()
 
-        let memfd = wsys_sealable_memfd("warden-artifact")
-        guard memfd >= 0 else { throw .usage("artifact.staging_failed", "memfd_create: \(String(cString: strerror(-memfd)))") }
-        var keep = false
-        defer { if !keep { close(memfd) } }
-        let (actual, _) = try ArtifactHasher.hash(fd: src, path: store.path(for: digest), copyTo: memfd)
         lock.lock()
         hashes += 1
         lock.unlock()
-        guard actual == digest else {
-            throw .denied("artifact.tampered", "stored artifact \(store.path(for: digest)) now hashes to \(actual), not \(digest)")
-        }
-        let sealed = wsys_seal_immutable(memfd)
-        guard sealed == 0 else { throw .usage("artifact.staging_failed", "cannot seal the verified copy: \(String(cString: strerror(-sealed)))") }
-        keep = true
+        let artifact = try VerifiedArtifact.seal(from: src, path: store.path(for: digest), expecting: digest)
 
         // Cache only what provably still is the blob that was hashed.
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var after = stat()
-        let unchanged = fstat(src, &after) == 0 && Identity(after) == before
+        let unchanged = fstat(src, &after) == 0 && Identity(after) == before && Int64(artifact.size) == before.size
         let settled = Int(now.tv_sec) - Int(before.ctime.tv_sec) > racyMarginSeconds
             && Int(now.tv_sec) - Int(before.mtime.tv_sec) > racyMarginSeconds
         if unchanged && settled && before.size <= capacityBytes {
-            let fd = dup(memfd)
+            let fd = fcntl(artifact.fd, F_DUPFD_CLOEXEC, 0)
             if fd >= 0 { insert(digest, Entry(memfd: fd, source: before, lastUse: 0)) }
         }
-        return memfd
+        return artifact
     }
 
     private func insert(_ digest: ArtifactDigest, _ entry: Entry) {

@@ -20,15 +20,15 @@ import WardenCore
         return (t.manifest.digest, Data(content.utf8))
     }
 
-    @Test func aHitStagesTheVerifiedBytesWithoutHashingAgain() throws {
+    @Test func aHitHandsOutTheVerifiedBytesWithoutHashingAgain() throws {
         let (digest, original) = try added()
         let cache = VerifiedArtifactCache(capacityBytes: 1 << 20, racyMarginSeconds: -1)
         for _ in 0..<3 {
-            let staged = try cache.stage(f.armory.store, digest, name: "hello", under: f.dir)
-            defer { staged.remove() }
-            #expect(FileManager.default.contents(atPath: staged.path) == original)
-            var st = stat()
-            #expect(stat(staged.path, &st) == 0 && st.st_mode & 0o777 == 0o555)
+            let copy = try cache.verifiedCopy(f.armory.store, digest)
+            defer { copy.close() }
+            #expect(VerifiedArtifactTests.bytes(of: copy) == original)
+            #expect(wsys_seals_immutable(wsys_get_seals(copy.fd)) == 1)
+            #expect(fcntl(copy.fd, F_GETFD) & FD_CLOEXEC != 0, "a server's children must not inherit the copy")
         }
         #expect(cache.hashes == 1)
         // The kept copy is sealed: the kernel refuses any change to its bytes.
@@ -39,24 +39,23 @@ import WardenCore
     @Test func aBlobTamperedWithAfterCachingIsRefused() throws {
         let (digest, _) = try added()
         let cache = VerifiedArtifactCache(capacityBytes: 1 << 20, racyMarginSeconds: -1)
-        try cache.stage(f.armory.store, digest, name: "hello", under: f.dir).remove()
+        try cache.verifiedCopy(f.armory.store, digest).close()
         let blob = f.armory.store.path(for: digest)
         chmod(blob, 0o644)
         try "#!/bin/sh\necho ho\n".write(toFile: blob, atomically: false, encoding: .utf8)  // same size, in place
-        #expect(errorCode { _ = try cache.stage(f.armory.store, digest, name: "hello", under: f.dir) } == "artifact.tampered")
+        #expect(errorCode { _ = try cache.verifiedCopy(f.armory.store, digest) } == "artifact.tampered")
         #expect(cache.hashes == 2)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir).allSatisfy { !$0.hasPrefix("warden-run-") })
         // Replaced by another file (new inode): also hashed again, also refused.
         try "#!/bin/sh\necho hx\n".write(toFile: blob, atomically: true, encoding: .utf8)
-        #expect(errorCode { _ = try cache.stage(f.armory.store, digest, name: "hello", under: f.dir) } == "artifact.tampered")
+        #expect(errorCode { _ = try cache.verifiedCopy(f.armory.store, digest) } == "artifact.tampered")
         #expect(cache.hashes == 3)
     }
 
     @Test func aRecentlyChangedBlobIsNeverTrusted() throws {
         let (digest, _) = try added()
         let cache = VerifiedArtifactCache()  // 2 s racy margin; the blob was written just now
-        try cache.stage(f.armory.store, digest, name: "hello", under: f.dir).remove()
-        try cache.stage(f.armory.store, digest, name: "hello", under: f.dir).remove()
+        try cache.verifiedCopy(f.armory.store, digest).close()
+        try cache.verifiedCopy(f.armory.store, digest).close()
         #expect(cache.hashes == 2)
         #expect(cache.cachedBytes == 0)
     }
@@ -66,13 +65,13 @@ import WardenCore
         let (b, _) = try added("two", content: "#!/bin/sh\necho two\n")
         let size = Int64("#!/bin/sh\necho one\n".utf8.count)
         let cache = VerifiedArtifactCache(capacityBytes: size, racyMarginSeconds: -1)
-        try cache.stage(f.armory.store, a, name: "one", under: f.dir).remove()
-        try cache.stage(f.armory.store, b, name: "two", under: f.dir).remove()
+        try cache.verifiedCopy(f.armory.store, a).close()
+        try cache.verifiedCopy(f.armory.store, b).close()
         #expect(cache.cachedBytes <= size)
         #expect(cache.seals(of: a) == nil && cache.seals(of: b) != nil, "least recently used not evicted")
-        // Larger than the whole cache: staged, verified, never kept.
+        // Larger than the whole cache: verified, handed out, never kept.
         let tiny = VerifiedArtifactCache(capacityBytes: 4, racyMarginSeconds: -1)
-        try tiny.stage(f.armory.store, a, name: "one", under: f.dir).remove()
+        try tiny.verifiedCopy(f.armory.store, a).close()
         #expect(tiny.cachedBytes == 0)
     }
 }

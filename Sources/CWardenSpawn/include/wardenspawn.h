@@ -29,6 +29,7 @@ enum wsp_op_kind {
     WSP_OP_SYMLINK = 7,    // symlink(src, dst)
     WSP_OP_READONLY = 8,   // make the mount at dst read-only, nosuid, nodev (not recursive)
     WSP_OP_MOVE_FD = 9,    // move_mount(fd, "", dst): an idmapped tree prepared by the parent
+    WSP_OP_COPY_FD = 10,   // create dst (mode) holding src_len bytes of the sealed memfd fd
 };
 
 struct wsp_op {
@@ -59,6 +60,7 @@ struct wsp_config {
                                          // scratch tmpfs in its own mount namespace
     const struct wsp_op *ops; int nops;
     const char *hostname;
+    const char *root_options;            // tmpfs options of the new root (its size covers copied files)
     const char *memfd_noexec_path;       // /proc/sys/vm/memfd_noexec (root mode), or NULL
 
     int landlock_abi;                    // >= 1 (Swift refuses otherwise)
