@@ -6,9 +6,12 @@ import WardenTrust
 public final class RunCaches: Sendable {
     public let policies: PolicyCache
     public let artifacts: VerifiedArtifactCache
+    public let signatures: SignatureMemo
 
-    public init(policies: PolicyCache = PolicyCache(), artifacts: VerifiedArtifactCache = VerifiedArtifactCache()) {
+    public init(policies: PolicyCache = PolicyCache(), artifacts: VerifiedArtifactCache = VerifiedArtifactCache(),
+                signatures: SignatureMemo = SignatureMemo()) {
         self.policies = policies
         self.artifacts = artifacts
+        self.signatures = signatures
     }
 }

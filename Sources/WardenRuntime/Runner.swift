@@ -33,7 +33,7 @@ public final class Runner: @unchecked Sendable {
     public init(home: Home, db: WardenDatabase, ledger: Ledger, node: String, emitter: EventEmitter?,
                 output: SandboxOutput?, actor: String, caches: RunCaches? = nil) {
         self.home = home
-        trust = TrustStore(home: home, db: db)
+        trust = TrustStore(home: home, db: db, signatures: caches?.signatures)
         armory = Armory(trust: trust)
         authorizations = Authorizations(trust: trust)
         gate = PolicyGate(store: PolicyStore(db: db), trust: trust, maskCacheDirectory: home.cacheDirectory)

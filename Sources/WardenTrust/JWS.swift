@@ -97,7 +97,9 @@ public enum JWS {
     /// Verifies a compact token of `type` signed by a trusted key holding `role`.
     ///
     /// - Parameter resolve: finds a trusted key by id (the trust store, or a fixed set offline).
-    public static func verify(_ compact: String, type: String, role: KeyRole, now: Date,
+    /// - Parameter memo: signature checks already made by this process (`warden serve`); only
+    ///   the cryptographic check is remembered, every other check here is made each time.
+    public static func verify(_ compact: String, type: String, role: KeyRole, now: Date, memo: SignatureMemo? = nil,
                               resolve: (String) throws(WardenError) -> TrustedKey?) throws(WardenError) -> VerifiedJWS {
         let parsed = try parse(compact)
         guard parsed.type == type else {
@@ -111,7 +113,10 @@ public enum JWS {
             throw .denied("jws.alg_mismatch", "JWS header says \(parsed.alg.rawValue) but key \"\(key.name)\" is \(key.alg.rawValue)")
         }
         try key.checkUsable(for: role, at: now)
-        guard try key.publicKey().verify(parsed.signature, for: parsed.signingInput) else {
+        let publicKey = try key.publicKey()
+        let valid = if let memo { memo.verify(publicKey, parsed.signature, parsed.signingInput) }
+                    else { publicKey.verify(parsed.signature, for: parsed.signingInput) }
+        guard valid else {
             throw .denied("jws.bad_signature", "JWS signature does not verify with key \"\(key.name)\" (\(key.kid))")
         }
         return VerifiedJWS(header: parsed.header, payload: parsed.payload, key: key, compact: compact)
@@ -119,7 +124,7 @@ public enum JWS {
 
     /// Verifies against the trust store.
     public static func verify(_ compact: String, type: String, role: KeyRole, trust: TrustStore, now: Date) throws(WardenError) -> VerifiedJWS {
-        try verify(compact, type: type, role: role, now: now) { (kid: String) throws(WardenError) -> TrustedKey? in
+        try verify(compact, type: type, role: role, now: now, memo: trust.signatures) { (kid: String) throws(WardenError) -> TrustedKey? in
             try trust.key(kid: kid)
         }
     }

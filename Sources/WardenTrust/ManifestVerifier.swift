@@ -15,9 +15,9 @@ public enum ManifestVerifier {
     public static let allowedSkew: TimeInterval = 60
 
     /// Verifies a compact manifest JWS against trusted publisher keys.
-    public static func verify(_ compact: String, now: Date,
+    public static func verify(_ compact: String, now: Date, memo: SignatureMemo? = nil,
                               resolve: (String) throws(WardenError) -> TrustedKey?) throws(WardenError) -> VerifiedManifest {
-        let jws = try JWS.verify(compact, type: ToolManifest.jwsType, role: .publisher, now: now, resolve: resolve)
+        let jws = try JWS.verify(compact, type: ToolManifest.jwsType, role: .publisher, now: now, memo: memo, resolve: resolve)
         var checks = [
             "structure: compact JWS, header {alg, kid, typ=\(ToolManifest.jwsType)}",
             "key: \(jws.key.name) (\(jws.key.kid)), role publisher, \(jws.key.alg.rawValue), not revoked, not expired",
@@ -41,7 +41,7 @@ public enum ManifestVerifier {
 
     /// Verifies against the trust store.
     public static func verify(_ compact: String, trust: TrustStore, now: Date) throws(WardenError) -> VerifiedManifest {
-        try verify(compact, now: now) { (kid: String) throws(WardenError) -> TrustedKey? in try trust.key(kid: kid) }
+        try verify(compact, now: now, memo: trust.signatures) { (kid: String) throws(WardenError) -> TrustedKey? in try trust.key(kid: kid) }
     }
 
     /// Streams the artifact at `path` and checks its size and digest against the manifest.

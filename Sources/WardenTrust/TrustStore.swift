@@ -8,10 +8,13 @@ import WardenHome
 public final class TrustStore: Sendable {
     public let home: Home
     public let db: WardenDatabase
+    /// Signature checks already made by a long-lived process (nil: none remembered).
+    public let signatures: SignatureMemo?
 
-    public init(home: Home, db: WardenDatabase) {
+    public init(home: Home, db: WardenDatabase, signatures: SignatureMemo? = nil) {
         self.home = home
         self.db = db
+        self.signatures = signatures
     }
 
     /// Key names are path components under `keys/`: a conservative alphabet, no dots first.

@@ -144,6 +144,24 @@ import WardenTestSupport
         try h.expectLedgerVerifies()
     }
 
+    /// The server remembers signature checks (`SignatureMemo`), never key status: revoking the
+    /// publisher's or the authorizer's key refuses the very next run through a warm server.
+    @Test(arguments: [("pub", "manifest"), ("auth", "authorization")])
+    func serverSeesKeyRevocationsImmediately(key: String, what: String) throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml())
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        for _ in 0..<2 {
+            let warm = try h.run(["greet", "x"], policy: p)
+            #expect(warm.status == 0 && warm.report["served"] as? Bool == true, "\(warm.transcript)")
+        }
+        try h.must(["key", "revoke", key])
+        let after = try h.run(["greet", "x"], policy: p)
+        #expect(after.verdict == "rejected" && after.status != 0, "a run whose \(what) key is revoked still ran: \(after.transcript)")
+        #expect(after.report["served"] as? Bool == true)
+    }
+
     @Test func serverSeesRevocationsImmediately() throws {
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml())
