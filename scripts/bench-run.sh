@@ -7,10 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-100}
-if [ -z "${WARDEN_BIN:-}" ]; then
-  swift build -c release --static-swift-stdlib --scratch-path .build-release --product warden >/dev/null
-fi
-W="${WARDEN_BIN:-$PWD/.build-release/release/warden}"
+W="${WARDEN_BIN:-$(bash scripts/build-release.sh 2>/dev/null)}"
 d=$(mktemp -d /tmp/warden-bench.XXXXXX); chmod 0755 "$d"
 export WARDEN_HOME="$d/home"
 cc -static -O2 -o "$d/hello" samples/hello-tool/hello.c

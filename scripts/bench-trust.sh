@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mib=${1:-512}
 file=$(mktemp -d)/artifact.bin
-swift build -c release --product warden-bench-trust --scratch-path .build-release >/dev/null
+bash scripts/build-release.sh --product warden-bench-trust >/dev/null
 echo "== warden (swift-crypto / BoringSSL)"
 .build-release/release/warden-bench-trust "$file" "$mib"
 echo "== sha256sum on the same file (median of 5)"

@@ -5,11 +5,17 @@
 # `warden serve`, and ledger verification.
 #   bash scripts/quickstart.sh          readable output
 #   bash scripts/quickstart.sh --json   one JSON object per step (JSON Lines) on stdout
+#   WARDEN_BIN=PATH bash scripts/quickstart.sh   the same walk with a given binary (CI uses it
+#                                                for the release build, scripts/build-release.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JSON=0; [ "${1:-}" = "--json" ] && JSON=1
-swift build --product warden >/dev/null 2>&1 || { swift build --product warden; exit 125; }
-W="$PWD/.build/debug/warden"
+if [ -n "${WARDEN_BIN:-}" ]; then
+  W="$WARDEN_BIN"
+else
+  swift build --product warden >/dev/null 2>&1 || { swift build --product warden; exit 125; }
+  W="$PWD/.build/debug/warden"
+fi
 work=$(mktemp -d /tmp/warden-quickstart.XXXXXX)
 export WARDEN_HOME="${WARDEN_HOME:-$work/home}"
 mkdir -p "$work/workspace"

@@ -50,6 +50,12 @@ enum StopSignals {
         pipeWrite = fds[1]
         let read = fds[0]
         let thread = Thread {
+            // This thread takes the stop signals: threads started from Swift concurrency's
+            // pool (and so the ones they start) block them, so unblock them here explicitly.
+            var set = sigset_t()
+            sigemptyset(&set)
+            for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&set, s) }
+            pthread_sigmask(SIG_UNBLOCK, &set, nil)
             var byte: UInt8 = 0
             while Glibc.read(read, &byte, 1) < 0 && errno == EINTR {}
             stop()
