@@ -29,9 +29,15 @@ trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
 for _ in $(seq 100); do [ -S "$WARDEN_HOME/warden.sock" ] && break; sleep 0.05; done
 # Past the artifact cache's 2 s racy margin after `tool add` (docs/RUN.md).
 sleep 2.2
+# What plain.yaml confines a run to, as a `warden exec` (the pipeline's own cost is `run` minus
+# this; the idmapped writable workspace alone costs about 0.5 ms of sandbox setup).
+same="$W exec --ro /usr --ro /etc/ssl --rw $d/workspace --ro $d/hello:/tool/hello --allow-exec /tool/hello \
+--allow-exec /usr/bin/ls --allow-exec /usr/bin/cat --cpu 5 --memory 128 --pids 16 --timeout 10 --output-limit 65536 \
+--cwd $d/workspace -- /tool/hello greet bench"
 hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$d/results.md" --export-json "$d/results.json" \
   -n bare "$d/hello greet bench" \
   -n exec "$W exec --ro $d/hello:/tool/hello --allow-exec /tool/hello -- /tool/hello greet bench" \
+  -n exec-same-confinement "$same" \
   -n run-local "$W run hello --local --tenant bench --policy $d/plain.yaml -- greet bench" \
   -n run "$W run hello --tenant bench --policy $d/plain.yaml -- greet bench" \
   -n run-local-with-deny-globs "$W run hello --local --tenant bench --policy $d/globs.yaml -- greet bench" \
@@ -43,7 +49,14 @@ import json,sys
 r={x["command"]:x["median"]*1000 for x in json.load(open(sys.argv[1]))["results"]}
 for k,v in r.items(): print(f"{k:22s} {v:8.1f}")
 print("run (served) - exec: %.1f ms" % (r["run"] - r["exec"]))
+print("run (served) - exec-same-confinement: %.1f ms" % (r["run"] - r["exec-same-confinement"]))
 print("run-local - exec:    %.1f ms" % (r["run-local"] - r["exec"]))' "$d/results.json"
+echo "== paired (interleaved) medians, 200 rounds: the goal's comparison (docs/BENCHMARKS.md)"
+python3 "$OLDPWD/scripts/bench-paired.py" 200 \
+  "exec=$W exec --ro $d/hello:/tool/hello --allow-exec /tool/hello -- /tool/hello greet bench" \
+  "exec-same-confinement=$same" \
+  "run=$W run hello --tenant bench --policy $d/plain.yaml -- greet bench" \
+  "run-local=$W run hello --local --tenant bench --policy $d/plain.yaml -- greet bench"
 for mode in --local ""; do
   echo "== per-stage medians of 30 'warden run $mode --json' (microseconds)"
   for i in $(seq 30); do "$W" run hello $mode --tenant bench --policy "$d/plain.yaml" --json -- greet bench 2>/dev/null || true; done |
