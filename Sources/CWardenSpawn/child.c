@@ -86,7 +86,8 @@ static int run_op(const struct wsp_op *op) {
             if (n <= 0) { if (n == 0) errno = EIO; close(out); return -1; }
         }
         close(out);
-        close(op->fd);   // this process's copy of the descriptor; the tool never sees it
+        // The descriptor stays open here (another op may copy it too); init closes every
+        // inherited descriptor once the program is started, and the program never has it.
         return 0;
     }
     default:

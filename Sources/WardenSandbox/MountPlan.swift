@@ -107,6 +107,10 @@ public struct MountPlan: Sendable {
             }
         }
         for masked in spec.maskedPaths {
+            // A sealed file is not host-backed, so nothing below would hide it: refuse instead.
+            if case .some((_, .sealedFile)) = plan.entry(of: masked) {
+                throw .denied("sandbox.sealed_file", "masked path \(masked) is a sealed file; it cannot be hidden, so the run is refused")
+            }
             guard let host = plan.hostPath(of: masked) else { continue }
             switch fs.kind(of: host) {
             case .directory:

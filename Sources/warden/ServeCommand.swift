@@ -30,7 +30,16 @@ struct ServeCommand: AsyncParsableCommand {
                                      handler: RunService(env: env).handle)
         try StopSignals.install { server.stop() }
         Terminal.warn("serving \(server.path) (pid \(getpid()), node \(env.node)); stop with SIGTERM or Ctrl-C")
-        server.serve()
+        // The accept loop blocks: it gets a thread of its own, not one of Swift concurrency's
+        // few (as many as cores) that the rest of the process may need.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let accept = Thread {
+                server.serve()
+                done.resume()
+            }
+            accept.name = "warden-serve-accept"
+            accept.start()
+        }
         env.close()
         Terminal.warn("stopped")
     }

@@ -42,6 +42,10 @@ struct SealedFileTests {
         defer { close(fd) }
         let ran = try Self.run(SandboxSpec(command: "/tool/t", arguments: ["a"], mounts: [.sealedFile(fd: fd, destination: "/tool/t")]))
         #expect(ran.status == 0 && ran.out == "sealed-ok a\n", "\(ran)")
+        // One sealed descriptor may back two files.
+        let twice = try Self.run(SandboxSpec(command: "/tool/u", mounts: [.sealedFile(fd: fd, destination: "/tool/t"),
+                                                                          .sealedFile(fd: fd, destination: "/tool/u")]))
+        #expect(twice.status == 0 && twice.out == "sealed-ok\n", "\(twice)")
 
         // The program (any program in the sandbox) tries to change the file: every way fails,
         // and reading it (the matching allowed action) works and shows the sealed bytes.
@@ -92,6 +96,11 @@ struct SealedFileTests {
         let inside = SandboxSpec(command: "/bin/true", mounts: [.sealedFile(fd: sealed, destination: "/usr/bin/planted")])
         #expect(Self.refusal(inside, Collector()) == "sandbox.sealed_file")
         #expect(!FileManager.default.fileExists(atPath: "/usr/bin/planted"))
+        // A masked path that names the sealed file cannot be honoured by hiding a host path:
+        // refused rather than run unmasked.
+        var masking = SandboxSpec(command: "/bin/true", mounts: [.sealedFile(fd: sealed, destination: "/tool/x")])
+        masking.maskedPaths = ["/tool/x"]
+        #expect(Self.refusal(masking, Collector()) == "sandbox.sealed_file")
     }
 }
 }
