@@ -21,6 +21,9 @@ public struct RunRequest: Sendable {
     /// A server's connection to its client: when it becomes readable or hangs up, the client
     /// is gone and the sandbox is killed (`Sandbox.run`'s `cancelWhenReadable`).
     public var cancelWhenReadable: Int32?
+    /// Whether the caller needs the outcome's CloudEvent (`--events`, `--json`). With no sink
+    /// configured and nobody asking, none is built: the ledger records the run either way.
+    public var eventWanted = true
 
     public init(tool: ToolReference, tenant: String, policyPath: String? = nil, session: String? = nil,
                 arguments: [String] = [], approvalToken: String? = nil,

@@ -305,6 +305,7 @@ public final class Runner: @unchecked Sendable {
 
     private func emit(_ outcome: inout RunOutcome, _ request: RunRequest, manifest: ToolManifest?, jws: String?,
                       decision: String, reasons: [String], report: ExitReport? = nil) {
+        guard request.eventWanted || !(emitter?.sinks.isEmpty ?? true) else { return }
         let o = ExecutionOutcome(
             executionID: outcome.executionID, tenant: request.tenant, tool: manifest?.name ?? request.tool.description,
             version: manifest?.version ?? "", digest: manifest?.digest.description ?? requestedDigest(request.tool), manifestJWS: jws ?? "",

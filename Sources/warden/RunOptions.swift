@@ -60,9 +60,11 @@ struct RunOptions: Equatable {
 
     /// The pipeline's request for these options (shared with the server's `RunService`).
     func request(_ ref: ToolReference, token: String?, workingDirectory: String, stdin: SandboxSpec.StandardInput) -> RunRequest {
-        RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
-                   approvalToken: token, workingDirectory: workingDirectory, stdin: stdin,
-                   captureLimit: json ? 1 << 20 : 4096)
+        var r = RunRequest(tool: ref, tenant: tenant, policyPath: policy, session: session, arguments: arguments,
+                           approvalToken: token, workingDirectory: workingDirectory, stdin: stdin,
+                           captureLimit: json ? 1 << 20 : 4096)
+        r.eventWanted = json || events
+        return r
     }
 }
 

@@ -162,6 +162,25 @@ import WardenTestSupport
         #expect(after.report["served"] as? Bool == true)
     }
 
+    /// A plain run (no `--json`, no `--events`) builds no event nobody asked for, but still
+    /// delivers it to a configured sink, locally and through the server.
+    @Test func plainRunsStillFeedConfiguredSinks() throws {
+        let h = try AcceptanceHome()
+        let p = try h.policy(Policies.yaml())
+        let sinkFile = h.root + "/events.jsonl"
+        try #"{"events": {"sinks": [{"type": "file", "path": "\#(sinkFile)"}]}}"#.write(toFile: h.home + "/config.json", atomically: true, encoding: .utf8)
+        let local = try h.warden(["run", "hello", "--local", "--tenant", "acme", "--policy", p, "--", "greet", "local"])
+        #expect(local.status == 0, "\(local.transcript)")
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let served = try h.warden(["run", "hello", "--tenant", "acme", "--policy", p, "--", "greet", "served"])
+        #expect(served.status == 0, "\(served.transcript)")
+        _ = server.stop()
+        let lines = try String(contentsOfFile: sinkFile, encoding: .utf8).split(separator: "\n")
+        let stdouts = lines.compactMap { (AcceptanceHome.object(String($0))?["data"] as? [String: Any])?["stdout"] as? String }
+        #expect(stdouts.contains("hello, local (uid 1000)\n") && stdouts.contains("hello, served (uid 1000)\n"), "sink got: \(lines)")
+    }
+
     @Test func serverSeesRevocationsImmediately() throws {
         let h = try AcceptanceHome()
         let p = try h.policy(Policies.yaml())
