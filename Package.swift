@@ -36,7 +36,7 @@ let package = Package(
         // One SQLite call Swift cannot make (variadic sqlite3_db_config); see WardenDatabase.
         .target(name: "CWardenSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
-        .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn"]),
+        .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn", "CWardenSys"]),
         // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.
         .target(name: "WardenPolicy", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust",

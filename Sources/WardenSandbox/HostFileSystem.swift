@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CWardenSys
 
 /// What the planner needs to know about a host path; injected so planning stays pure and testable.
 public enum HostFileKind: Sendable, Equatable {
@@ -19,7 +20,7 @@ public protocol HostFileSystem: Sendable {
     /// Owner of a path (for idmapped mounts).
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)?
     /// Size and first `headLimit` bytes of `fd` when it is a regular file sealed against
-    /// writes, growth and shrinking (so its bytes cannot change any more); nil otherwise.
+    /// writes, growth, shrinking and further sealing (its bytes cannot change any more); nil otherwise.
     func sealedFile(_ fd: Int32, headLimit: Int) -> SealedFileFacts?
 }
 
@@ -31,15 +32,11 @@ public struct SealedFileFacts: Sendable, Equatable {
 
 extension HostFileSystem {
     /// Descriptors are process state, not host paths: every implementation asks the kernel.
+    /// The seals required are the ones a verified artifact carries (`wsys_seal_immutable`).
     public func sealedFile(_ fd: Int32, headLimit: Int) -> SealedFileFacts? {
-        // F_GET_SEALS (F_LINUX_SPECIFIC_BASE + 10) and the seals, from <linux/fcntl.h>; Glibc
-        // does not export them to Swift.
-        let getSeals: Int32 = 1024 + 10
-        let required: Int32 = 0x0002 | 0x0004 | 0x0008   // F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
         var st = stat()
-        guard fd >= 0, fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
-        let seals = fcntl(fd, getSeals)
-        guard seals >= 0, seals & required == required else { return nil }
+        guard fd >= 0, fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG,
+              wsys_seals_immutable(wsys_get_seals(fd)) == 1 else { return nil }
         let limit = min(headLimit, Int(st.st_size))
         var buf = [UInt8](repeating: 0, count: limit)
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, limit, 0) }

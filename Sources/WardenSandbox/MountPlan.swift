@@ -93,7 +93,7 @@ public struct MountPlan: Sendable {
                 plan.tmpfs(dst, options: "mode=0755,uid=\(insideID),gid=\(insideID),size=\(size)m", writable: true)
             case .sealedFile(let fd, let dst):
                 guard let facts = fs.sealedFile(fd, headLimit: 0) else {
-                    throw .denied("sandbox.sealed_file", "sealed file \(dst): descriptor \(fd) is not a file sealed against writes, growth and shrinking")
+                    throw .denied("sandbox.sealed_file", "sealed file \(dst): descriptor \(fd) is not a file sealed against writes, growth, shrinking and further sealing")
                 }
                 // On the root tmpfs itself, so the root's read-only remount covers it.
                 guard plan.entry(of: dst) == nil, !plan.created.contains(dst) else {

@@ -11,7 +11,7 @@ public struct SandboxSpec: Sendable, Equatable {
         /// A private tmpfs at `destination`, capped at `sizeMB`.
         case tmpfs(destination: String, sizeMB: Int)
         /// A read-only, executable (0555) file at `destination` holding the bytes of `fd`, a
-        /// memfd sealed against writes, growth and shrinking (a verified artifact). The bytes are
+        /// memfd sealed against writes, growth, shrinking and further sealing (a verified artifact). The bytes are
         /// copied into the sandbox's private root; nothing of the host is mounted. The caller
         /// keeps `fd` open until the run has started; a descriptor that is not so sealed is
         /// refused (`sandbox.sealed_file`).

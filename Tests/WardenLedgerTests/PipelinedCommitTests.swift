@@ -103,21 +103,39 @@ final class CountingSigner: RecordSigner, @unchecked Sendable {
                     details: ["tag": .string(tag), "i": .int(Int64(i))])
     }
 
+    /// A ledger over a store whose next commit is held: `prefilled` records committed, then
+    /// batch A (three entries tagged `tag`) signed and waiting in that held commit.
+    struct HeldBatch {
+        let env: TestLedgerEnv
+        let store: GatedStore
+        let signer: CountingSigner
+        let ledger: Ledger
+        let a: Task<[AppendedRecord], any Error>
+    }
+
+    static func holdingBatchA(tag: String, prefilled: Int, checkpointEvery: Int64) async throws -> HeldBatch {
+        let env = try TestLedgerEnv()
+        let store = GatedStore(env.store)
+        let signer = CountingSigner(env.signer)
+        let ledger = try Ledger(store: store, signer: signer, node: env.node,
+                                policy: CheckpointPolicy(everyRecords: checkpointEvery, everyMillis: 600_000))
+        try await env.fill(ledger, count: prefilled)
+        store.holdNextCommit()
+        let a = Task { try await ledger.append(contentsOf: (0..<3).map { Self.entry(tag, $0) }) }
+        guard await store.waitUntilHeld() else {
+            store.release.signal()
+            throw WardenError.usage("test.not_held", "the commit was not held")
+        }
+        return HeldBatch(env: env, store: store, signer: signer, ledger: ledger, a: a)
+    }
+
     /// Batch A's commit fails (a trigger refuses its rows) after B and C were already signed
     /// on the state A would have produced: A fails, B and C are signed again on the real
     /// state and committed, and the ledger verifies.
     @Test func failedCommitDoesNotStrandRecordsSignedOnIt() async throws {
-        let env = try TestLedgerEnv()
-        let store = GatedStore(env.store)
+        let held = try await Self.holdingBatchA(tag: "doomed", prefilled: 3, checkpointEvery: 1000)
+        let (env, store, signer, ledger, a) = (held.env, held.store, held.signer, held.ledger, held.a)
         defer { store.release.signal() }  // never leave the writer held if the test stops early
-        let signer = CountingSigner(env.signer)
-        let ledger = try Ledger(store: store, signer: signer, node: env.node,
-                                policy: CheckpointPolicy(everyRecords: 1000, everyMillis: 600_000))
-        try await env.fill(ledger, count: 3)
-
-        store.holdNextCommit()
-        let a = Task { try await ledger.append(contentsOf: (0..<3).map { Self.entry("doomed", $0) }) }
-        try #require(await store.waitUntilHeld(), "the commit was not held")
         // A (seq 3...5) is signed and its commit is held; make its transaction fail.
         try await env.database.pool.write { db in
             try db.execute(sql: """
@@ -157,17 +175,9 @@ final class CountingSigner: RecordSigner, @unchecked Sendable {
     /// held and B is signed ahead: A's transaction sees a different state and signs A again
     /// on it; B goes back to the queue and is signed again. One unbroken chain results.
     @Test func foreignAppendDuringPendingCommitKeepsOneChain() async throws {
-        let env = try TestLedgerEnv()
-        let store = GatedStore(env.store)
+        let held = try await Self.holdingBatchA(tag: "a", prefilled: 2, checkpointEvery: 4)
+        let (env, store, signer, ledger, a) = (held.env, held.store, held.signer, held.ledger, held.a)
         defer { store.release.signal() }  // never leave the writer held if the test stops early
-        let signer = CountingSigner(env.signer)
-        let ledger = try Ledger(store: store, signer: signer, node: env.node,
-                                policy: CheckpointPolicy(everyRecords: 4, everyMillis: 600_000))
-        try await env.fill(ledger, count: 2)
-
-        store.holdNextCommit()
-        let a = Task { try await ledger.append(contentsOf: (0..<3).map { Self.entry("a", $0) }) }
-        try #require(await store.waitUntilHeld(), "the commit was not held")
         let other = try Ledger(store: SQLiteLedgerStore(database: try WardenDatabase(path: env.dir + "/warden.db")),
                                signer: env.signer, node: env.node)
         let foreign = try await other.append(Self.entry("foreign", 0))
