@@ -76,6 +76,7 @@ final class GroupCommitter: @unchecked Sendable {
     private var signerSleepsUntimed = false
     /// Items (callers) served by the previous commit.
     private var lastCallers = 0
+    private var statistics = LedgerCommitStatistics()
     private var stopping = false
     private var signerDone = false
     private var stopped = false
@@ -136,6 +137,13 @@ final class GroupCommitter: @unchecked Sendable {
             exited.wait()
             exited.signal()  // for any other caller of stop()
         }
+    }
+
+    /// The time breakdown so far (`LedgerCommitStatistics`).
+    func commitStatistics() -> LedgerCommitStatistics {
+        lock.lock()
+        defer { lock.unlock() }
+        return statistics
     }
 
     /// Who signs newly queued work: the writer itself while it is not committing (no
@@ -233,7 +241,7 @@ final class GroupCommitter: @unchecked Sendable {
         queue.removeFirst(take)
         let waiters = timer ? [] : checkpointWaiters
         if !timer { checkpointWaiters = [] }
-        let started = epoch
+        let startEpoch = epoch
         signing = true
         lock.unlock()
 
@@ -241,16 +249,20 @@ final class GroupCommitter: @unchecked Sendable {
         entries.reserveCapacity(records)
         for p in items { entries.append(contentsOf: p.entries) }
         let built: Result<(LedgerWrite, BatchBuilder.Output), WardenError>
+        let started = CommitterLock.nowNanos()
         do {
             built = .success(try builder.build(entries: entries, on: base, now: clock(), forceCheckpoint: !waiters.isEmpty))
         } catch {
             built = .failure(error)
         }
+        let signed = CommitterLock.nowNanos() - started
 
         lock.lock()
         signing = false
         builds += 1
-        if epoch != started {
+        statistics.builds += 1
+        statistics.signNanos += signed
+        if epoch != startEpoch {
             // The writer replaced the state while these were signed: sign them again.
             requeue(items, waiters)
             lock.signalBoth()
@@ -290,6 +302,8 @@ final class GroupCommitter: @unchecked Sendable {
         lock.lock()
         /// End of the current gathering wait (0: not gathering).
         var gatherDeadline: UInt64 = 0
+        /// When the previous commit's callers had been woken (0: no commit yet).
+        var notified: UInt64 = 0
         while true {
             let hasWork = !queue.isEmpty || !checkpointWaiters.isEmpty
             // Not committing: sign what is queued here, on the way to the next commit — for
@@ -342,9 +356,15 @@ final class GroupCommitter: @unchecked Sendable {
             writing = true
             if !queue.isEmpty || !checkpointWaiters.isEmpty { lock.signal(.signer) }
             lock.unlock()
+            let started = CommitterLock.nowNanos()
             let committed = commit(batches)
+            let finished = CommitterLock.nowNanos()
             lock.lock()
             writing = false
+            statistics.commits += 1
+            statistics.records += batches.reduce(0) { $0 + $1.write.records.count }
+            statistics.commitNanos += finished - started
+            if notified > 0 { statistics.betweenNanos += started - notified }
             if items > 0 { lastCallers = items }
             if let state = committed.resync {
                 // The prediction was wrong (a failure, or another process appended): whatever
@@ -360,8 +380,11 @@ final class GroupCommitter: @unchecked Sendable {
             // (what queued meanwhile is signed here, on the next turn of this loop).
             if stopping || predicted == nil { lock.signal(.signer) }
             lock.unlock()
+            let waking = CommitterLock.nowNanos()
             committed.notify()
+            notified = CommitterLock.nowNanos()
             lock.lock()
+            statistics.notifyNanos += notified - waking
         }
     }
 

@@ -122,6 +122,9 @@ public final class Ledger: Sendable {
         return try SignedCheckpoint.parse(stored.note, source: "checkpoint \(stored.size)")
     }
 
+    /// Where this ledger's group commits have spent their time since it was opened.
+    public func commitStatistics() -> LedgerCommitStatistics { committer.commitStatistics() }
+
     /// Commits everything queued and stops the committer. Later appends fail.
     public func close() { committer.stop() }
 }

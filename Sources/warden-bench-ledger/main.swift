@@ -1,8 +1,10 @@
 // Ledger benchmark (release mode; not a test):
 //
-//   swift build -c release --static-swift-stdlib --scratch-path .build-release --product warden-bench-ledger
-//   .build-release/release/warden-bench-ledger append [--records N] [--appenders 1,8,64] [--windows 16,64] [--batches 10,100,1000]
-//   .build-release/release/warden-bench-ledger verify [--records 1000000] [--db PATH]
+//   B=$(bash scripts/build-release.sh --product warden-bench-ledger)
+//   $B append [--records N] [--appenders 1,8,64] [--windows 16,64] [--batches 10,100,1000]
+//   $B verify [--records 1000000] [--db PATH]
+//   $B micro          (encode, sign, hash, parse: per-record CPU costs)
+//   $B commitloop [--records N]   (the store's durable commit alone, one record each)
 //
 // `append`: durable signed appends (each returns after its group commit's fsync), with C
 // concurrent appenders each awaiting one `append` at a time, in a fresh database per run;
@@ -10,6 +12,7 @@
 // durable; a separate row, not the awaiting-each figure); then one caller using
 // `append(contentsOf:)` with B records per call (one transaction and one fsync per call,
 // every record durable when the call returns); prints records/s. TMPDIR chooses the disk.
+// Each `append` row also prints its commits' breakdown (`Ledger.commitStatistics`).
 // `verify`: builds (or reuses, with --db) a ledger of N records, then verifies it fully,
 // reporting chain+Merkle+checkpoints and parallel signature verification separately.
 import Crypto
@@ -134,9 +137,12 @@ case "append":
         let (db, dir) = try freshDatabase()
         let ledger = try Ledger(store: SQLiteLedgerStore(database: db), signer: signer, node: "bench")
         let secs = try await body(ledger)
+        let stats = ledger.commitStatistics()
         ledger.close()
         print(String(format: "%@  records=%7d  %.2f s  %9.0f records/s  load %@  fdatasync %.0f us",
                      label, n, secs, Double(n) / secs, load(), fsyncMicros(near: db.path)))
+        print(String(format: "    per commit: %.1f records, signing %.0f us, store transaction (incl. fsync) %.0f us, waking callers %.0f us, between commits %.0f us",
+                     stats.recordsPerCommit, stats.signMicrosPerCommit, stats.commitMicros, stats.notifyMicros, stats.betweenMicros))
         try? FileManager.default.removeItem(atPath: dir)
     }
     for c in list {
@@ -214,7 +220,33 @@ case "micro":
     t = now()
     for _ in 0..<n { _ = key.publicKey.isValidSignature(try signer.sign(bytes), for: bytes) }
     print(String(format: "Ed25519 sign+verify: %.1f us/record", (now() - t) / Double(n) * 1e6))
+case "commitloop":
+    // The store alone: one thread, durable one-record transactions, no signing or hand-offs.
+    let (db, dir) = try freshDatabase()
+    let store = SQLiteLedgerStore(database: db)
+    var state = try store.state()
+    let n = Int(option("--records", "2000")) ?? 2000
+    func threadCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+    let (t0, c0) = (now(), threadCPU())
+    for i in 0..<n {
+        let record = StoredRecord(seq: state.size, hash: [UInt8](repeating: UInt8(i & 255), count: 32),
+                                  bytes: [UInt8](repeating: 0x41, count: 600))
+        var next = state
+        next.size += 1
+        next.lastHash = record.hash
+        next.frontier.append(leafHash: MerkleHash.leaf(record.hash))
+        let write = LedgerWrite(records: [record], checkpoints: [], state: next)
+        try store.commit { _ in (write, 0) }
+        state = next
+    }
+    print(String(format: "store commit of one 600-byte record, %d in a row: %.1f us wall, %.1f us CPU each; load %@, fdatasync %.0f us",
+                 n, (now() - t0) / Double(n) * 1e6, (threadCPU() - c0) / Double(n) * 1e6, load(), fsyncMicros(near: db.path)))
+    try? FileManager.default.removeItem(atPath: dir)
 default:
-    FileHandle.standardError.write(Data("usage: warden-bench-ledger append|verify [--records N] [--appenders 1,8] [--db PATH]\n".utf8))
+    FileHandle.standardError.write(Data("usage: warden-bench-ledger append|verify|micro|commitloop [--records N] [--appenders 1,8] [--db PATH]\n".utf8))
     exit(2)
 }

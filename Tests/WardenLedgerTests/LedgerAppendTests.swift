@@ -33,6 +33,25 @@ import WardenHome
         ledger.close()
     }
 
+    /// The benchmark's breakdown counts what was committed: every record once, at least one
+    /// transaction, time spent signing and committing.
+    @Test func commitStatisticsCountEveryCommittedRecord() async throws {
+        let env = try TestLedgerEnv()
+        let ledger = try env.ledger()
+        #expect(ledger.commitStatistics() == LedgerCommitStatistics())
+        try await env.fill(ledger, count: 3)
+        _ = try await ledger.append(contentsOf: (0..<4).map { LedgerEntry(event: .decision, tenant: "acme", actor: "t", subject: "s\($0)") })
+        let stats = ledger.commitStatistics()
+        ledger.close()
+        #expect(stats.records == 7)
+        // Each awaited append is durable before the next is made, so none shares a commit
+        // (a time-based checkpoint may add a commit of its own).
+        #expect(stats.commits >= 4, "3 awaited appends and one batch in \(stats.commits) commits")
+        #expect(stats.builds >= stats.commits)
+        #expect(stats.signNanos > 0 && stats.commitNanos > 0)
+        #expect(stats.recordsPerCommit == Double(stats.records) / Double(stats.commits))
+    }
+
     @Test func concurrentAppendsGetDistinctSeqsAndVerify() async throws {
         let env = try TestLedgerEnv()
         let ledger = try env.ledger(policy: CheckpointPolicy(everyRecords: 100, everyMillis: 600_000))
