@@ -120,7 +120,14 @@ public enum PolicyLoader {
             guard let list = m[key] else { continue }
             var out: [String] = []
             for (i, item) in try r.sequence(list, "filesystem.\(key)").enumerated() {
-                out.append(try path(item, "filesystem.\(key)[\(i)]", r))
+                let field = "filesystem.\(key)[\(i)]"
+                let p = try path(item, field, r)
+                // The sandbox refuses these as mount sources (a kernel interface, not files);
+                // say so when the policy is read, not only when a run is refused.
+                if let kernel = ["/proc", "/sys", "/dev"].first(where: { p == $0 || p.hasPrefix($0 + "/") }) {
+                    throw r.error("policy.path", item, field, "\"\(p)\" is under the host's \(kernel), a kernel interface: sandboxes get their own /proc and /dev and no /sys")
+                }
+                out.append(p)
             }
             if key == "readonly" { f.readonly = out } else { f.writable = out }
         }

@@ -22,6 +22,11 @@ public protocol HostFileSystem: Sendable {
     /// Size and first `headLimit` bytes of `fd` when it is a regular file sealed against
     /// writes, growth, shrinking and further sealing (its bytes cannot change any more); nil otherwise.
     func sealedFile(_ fd: Int32, headLimit: Int) -> SealedFileFacts?
+    /// The host's mount table (/proc/self/mountinfo), for keeping kernel filesystems out of
+    /// binds (`KernelMounts`); empty when it cannot be read (then `bindMountTable` refuses).
+    func mountTable() -> [KernelMounts.Entry]?
+    /// `path` with every symlink resolved, or nil when it cannot be resolved.
+    func resolved(_ path: String) -> String?
 }
 
 /// What the planner knows about an immutably sealed descriptor.
@@ -48,6 +53,28 @@ extension HostFileSystem {
 /// The real host filesystem (lstat / readlink / read).
 public struct RealHostFileSystem: HostFileSystem {
     public init() {}
+
+    public func mountTable() -> [KernelMounts.Entry]? {
+        let fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var text: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { break }
+            text += buf[0..<n]
+        }
+        return KernelMounts.parse(mountinfo: text)
+    }
+
+    public func resolved(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
 
     public func kind(of path: String) -> HostFileKind {
         var st = stat()

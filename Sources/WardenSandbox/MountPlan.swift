@@ -51,15 +51,21 @@ public struct MountPlan: Sendable {
     /// Builds the plan for a validated spec.
     public static func build(_ spec: SandboxSpec, fs: HostFileSystem) throws(WardenError) -> MountPlan {
         var plan = MountPlan()
+        var kernel = KernelMountGuard(fs: fs)
         if spec.systemMounts {
             for tree in systemTrees {
                 switch fs.kind(of: tree) {
-                case .directory: plan.bind(tree, tree, readOnly: true)
+                case .directory:
+                    plan.bind(tree, tree, readOnly: true)
+                    try kernel.hideKernelMounts(bound: tree, at: tree)
                 case .symlink(let target): plan.symlink(target, at: tree)
                 default: break
                 }
             }
             plan.etc(spec, fs: fs)
+            for path in etcEntries where fs.kind(of: path) == .directory {
+                try kernel.hideKernelMounts(bound: path, at: path)
+            }
             plan.tmpfs("/tmp", options: "mode=1777,size=\(spec.tmpSizeMB)m", writable: true)
             plan.ensureDir("/proc")
             plan.ops.append(.proc("/proc"))
@@ -75,6 +81,7 @@ public struct MountPlan: Sendable {
                 case .missing:
                     throw .notFound("sandbox.mount_source_missing", "mount source '\(src)' does not exist")
                 case .directory, .file:
+                    try kernel.refuseKernelSource(src)
                     if writable {
                         plan.ensureParents(dst)
                         plan.mountpoint(dst, directory: fs.kind(of: src) == .directory)
@@ -83,6 +90,7 @@ public struct MountPlan: Sendable {
                     } else {
                         plan.bind(src, dst, readOnly: true, directory: fs.kind(of: src) == .directory)
                     }
+                    try kernel.hideKernelMounts(bound: src, at: dst)
                 case .symlink:
                     throw .usage("sandbox.mount_source_symlink", "mount source '\(src)' is a symlink; give the real path")
                 case .other:
@@ -120,6 +128,16 @@ public struct MountPlan: Sendable {
                 plan.ops.append(.bind(source: "/dev/null", destination: masked, readOnly: true, allowDevices: false))
             case .missing:
                 break
+            }
+        }
+        // Kernel filesystems inside bound trees: always hidden (a mount point that vanished
+        // since the table was read makes the mask, and so the run, fail rather than pass).
+        for hidden in kernel.hidden {
+            if let host = plan.hostPath(of: hidden), case .file = fs.kind(of: host) {
+                plan.ops.append(.bind(source: "/dev/null", destination: hidden, readOnly: true, allowDevices: false))
+            } else {
+                plan.ops.append(.tmpfs(hidden, options: "mode=0000,size=4k"))
+                plan.ops.append(.readOnly(hidden))
             }
         }
         return plan

@@ -43,7 +43,7 @@ public enum Sandbox {
         let executables = try resolver.allowedExecutables(program: program, allowExec: spec.allowExec)
         let abi = Int(wsp_landlock_abi())
         let landlock = try LandlockPlan.build(plan: plan, executables: executables, abi: abi)
-        let bpf = SeccompPolicy.compiled
+        let bpf = SeccompPolicy.compiled(for: spec)
         wsp_trace_stamp(Int32(WSP_TP_PLANNED.rawValue))
 
         let rootless = geteuid() != 0
@@ -55,6 +55,7 @@ public enum Sandbox {
             "landlock_abi": String(abi), "seccomp": "bpf(\(bpf.instructions.count) insns)",
             // Only global root may set the per-PID-namespace sysctl; see docs/SANDBOX.md.
             "memfd_noexec": rootless ? "not enforced (rootless)" : "2",
+            "unix_sockets": spec.unixSockets ? "allowed" : "denied (socketpair only)",
         ]
 
         let idmapped = rootless ? [:] : try idmappedTrees(plan: plan, fs: fs, hostUID: hostUID, hostGID: hostGID)

@@ -98,12 +98,18 @@ public struct SandboxSpec: Sendable, Equatable {
     /// Give the program a pseudo-terminal (stdin/stdout/stderr, controlling tty, /dev/tty);
     /// its output then arrives as one stream (stdout). Input comes from `stdin` (if inherited).
     public var tty: Bool
+    /// Let the program create `AF_UNIX` sockets with `socket(2)` (off by default: a host
+    /// daemon's socket in a bound tree would be reachable; `SeccompPolicy.rules`).
+    /// `socketpair(2)` is always allowed.
+    public var unixSockets: Bool
 
     public init(command: String, arguments: [String] = [], mounts: [Mount] = [], systemMounts: Bool = true,
                 allowExec: [String] = [], maskedPaths: [String] = [], cwd: String = "/tmp",
                 environment: [String: String] = [:], limits: Limits = Limits(), network: NetworkMode = .none,
-                stdin: StandardInput = .null, hostname: String = "warden", tmpSizeMB: Int = 64, tty: Bool = false) {
+                stdin: StandardInput = .null, hostname: String = "warden", tmpSizeMB: Int = 64, tty: Bool = false,
+                unixSockets: Bool = false) {
         self.tty = tty
+        self.unixSockets = unixSockets
         self.command = command
         self.arguments = arguments
         self.mounts = mounts

@@ -29,20 +29,26 @@ public enum SeccompPolicy {
     static let namespaceFlags: UInt32 = 0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000
         | 0x1000_0000 | 0x2000_0000 | 0x4000_0000
     static let tiocsti: UInt32 = 0x5412, tioclinux: UInt32 = 0x541C
-    static let afPacket: UInt32 = 17, sockRaw: UInt32 = 3
+    static let afUnix: UInt32 = 1, afPacket: UInt32 = 17, sockRaw: UInt32 = 3
     static let eperm: UInt16 = 1, enosys: UInt16 = 38
 
-    /// The full rule list.
-    public static var rules: [SeccompRule] {
+    /// The full rule list (`unixSockets` false: the sandbox default).
+    public static var rules: [SeccompRule] { rules(unixSockets: false) }
+
+    /// The rule list. Without `unixSockets`, `socket(AF_UNIX, ...)` is denied: a path socket
+    /// in a bound tree (a host daemon's, e.g. D-Bus or journald, mode 0666) accepts a connect
+    /// from any uid even on a read-only mount, and Landlock (ABI ≤ 7) cannot restrict
+    /// connecting to one. `socketpair` stays allowed, so in-process IPC keeps working.
+    public static func rules(unixSockets: Bool) -> [SeccompRule] {
         var r = denied.map { SeccompRule(nr: $0.nr, action: .errno(eperm)) }
         // clone3 passes flags in memory BPF cannot read: answer ENOSYS so libc falls back to clone.
         r.append(SeccompRule(nr: nrClone3, action: .errno(enosys)))
         r.append(SeccompRule(nr: nrClone, tests: [.anyBits(arg: 0, mask: namespaceFlags)], action: .errno(eperm)))
         r.append(SeccompRule(nr: nrIoctl, tests: [.equals(arg: 1, value: tiocsti), .equals(arg: 1, value: tioclinux)],
                              action: .errno(eperm)))
-        r.append(SeccompRule(nr: nrSocket, tests: [.equals(arg: 0, value: afPacket),
-                                                   .maskedEquals(arg: 1, mask: 0xf, value: sockRaw)],
-                             action: .errno(eperm)))
+        var socketTests: [SeccompArgTest] = [.equals(arg: 0, value: afPacket), .maskedEquals(arg: 1, mask: 0xf, value: sockRaw)]
+        if !unixSockets { socketTests.insert(.equals(arg: 0, value: afUnix), at: 0) }
+        r.append(SeccompRule(nr: nrSocket, tests: socketTests, action: .errno(eperm)))
         // memfd_create(MFD_EXEC): explicitly executable anonymous files are never needed.
         r.append(SeccompRule(nr: nrMemfdCreate, tests: [.anyBits(arg: 1, mask: mfdExec)], action: .errno(eperm)))
         // personality: only the query (0xffffffff) and PER_LINUX (0) are allowed.
@@ -52,14 +58,21 @@ public enum SeccompPolicy {
     }
 
     /// The compiled x86_64 filter.
-    public static func program() -> [BPFInstruction] {
-        SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64, rules: rules)
+    public static func program(unixSockets: Bool = false) -> [BPFInstruction] {
+        SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64, rules: rules(unixSockets: unixSockets))
     }
 
     /// `program()` and its kernel byte image, compiled once per process: the policy is fixed,
     /// so every sandbox loads the same filter (an in-process caller no longer recompiles it
     /// per run).
     public static let compiled = CompiledFilter(program())
+    /// The same with `socket(AF_UNIX)` allowed (`SandboxSpec.unixSockets`).
+    public static let compiledAllowingUnixSockets = CompiledFilter(program(unixSockets: true))
+
+    /// The filter for `spec`.
+    public static func compiled(for spec: SandboxSpec) -> CompiledFilter {
+        spec.unixSockets ? compiledAllowingUnixSockets : compiled
+    }
 }
 
 /// A compiled seccomp filter, ready for `SECCOMP_SET_MODE_FILTER`.

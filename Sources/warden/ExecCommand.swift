@@ -48,6 +48,9 @@ struct ExecCommand: ParsableCommand {
     var json = false
     @Flag(name: .customLong("tty"), help: "Give the program a pseudo-terminal (output becomes one stream).")
     var tty = false
+    @Flag(name: .customLong("allow-unix-sockets"),
+          help: "Let the program create AF_UNIX sockets (denied by default: a host daemon's socket in a bound tree would be reachable; socketpair always works).")
+    var allowUnixSockets = false
     @Argument(parsing: .postTerminator, help: "-- CMD [ARGS...]")
     var command: [String] = []
 
@@ -60,7 +63,7 @@ struct ExecCommand: ParsableCommand {
         ExecOptions(readOnly: readOnly, readWrite: readWrite, tmpfs: tmpfs, allowExec: allowExec, cwd: cwd, env: env,
                     net: net, timeout: timeout, memory: memory, pids: pids, cpu: cpu, outputLimit: outputLimit,
                     nofile: nofile, noStdin: noStdin, rlimitFallback: rlimitFallback, json: json, tty: tty,
-                    command: command)
+                    unixSockets: allowUnixSockets, command: command)
     }
 }
 
@@ -83,6 +86,7 @@ struct ExecOptions: Equatable {
     var rlimitFallback = false
     var json = false
     var tty = false
+    var unixSockets = false
     var command: [String] = []
 
     /// Runs the program confined and exits with its status (never returns normally).
@@ -142,7 +146,7 @@ struct ExecOptions: Equatable {
                                         outputBytes: outputLimit, openFiles: nofile, allowRlimitFallback: rlimitFallback)
         return SandboxSpec(command: program, arguments: Array(command.dropFirst()), mounts: mounts,
                            allowExec: allowExec, cwd: cwd, environment: environment, limits: limits, network: mode,
-                           stdin: noStdin ? .null : .inherit(fd: 0), tty: tty)
+                           stdin: noStdin ? .null : .inherit(fd: 0), tty: tty, unixSockets: unixSockets)
     }
 
     static func split(_ item: String) -> (String, String?) {

@@ -31,12 +31,13 @@ enum ExecFastPath {
             }
             func value(_ inline: String?) -> String? { scan.value(inline) }
             switch name {
-            case "no-stdin", "rlimit-fallback", "json", "tty":
+            case "no-stdin", "rlimit-fallback", "json", "tty", "allow-unix-sockets":
                 guard inline == nil else { return nil }
                 switch name {
                 case "no-stdin": o.noStdin = true
                 case "json": o.json = true
                 case "tty": o.tty = true
+                case "allow-unix-sockets": o.unixSockets = true
                 default: o.rlimitFallback = true
                 }
             case "ro", "rw", "tmpfs", "allow-exec", "env", "cwd", "net":

@@ -114,6 +114,8 @@ import WardenCore
         let cases: [(String, String)] = [
             ("filesystem: {readonly: [usr]}", "policy.path"), ("filesystem: {readonly: [/usr/../etc]}", "policy.path"),
             ("filesystem: {writable: [./a/../../b]}", "policy.path"), ("filesystem: {readonly: [/usr//lib]}", "policy.path"),
+            ("filesystem: {readonly: [/proc]}", "policy.path"), ("filesystem: {writable: [/dev/shm]}", "policy.path"),
+            ("filesystem: {readonly: [/sys/fs/cgroup]}", "policy.path"),
             ("filesystem: {deny: [\".ssh\"]}", "policy.glob"), ("filesystem: {deny: [\"**\"]}", "policy.glob"),
             ("filesystem: {deny: [\"/a/[bc]\"]}", "policy.glob"), ("filesystem: {deny: [\"/a/x**\"]}", "policy.glob"),
             ("commands: {allow: [\"./ls\"]}", "policy.program"), ("commands: {allow: [\"bin/ls\"]}", "policy.program"),

@@ -28,6 +28,35 @@ struct EscapeHostTests {
         #expect(try Harness.probe(mode, flags: flags, ["read", "/mnt/d/public"]).verdict.hasPrefix("ok"))
     }
 
+    /// Binds are recursive, so a bind of the host's root would carry its /proc, /sys and /dev
+    /// along: they are hidden inside (the host's processes, command lines and kernel
+    /// settings stay out of reach), while the rest of the tree reads as usual.
+    @Test(arguments: Harness.Mode.allCases)
+    func hostKernelFilesystemsInsideABindAreHidden(mode: Harness.Mode) throws {
+        let flags = ["--ro", "/:/host"]
+        for path in ["/host/proc/1/cmdline", "/host/proc/sys/kernel/hostname", "/host/sys/kernel/notes", "/host/dev/null"] {
+            let r = try Harness.probe(mode, flags: flags, ["read", path])
+            #expect(r.verdict.hasPrefix("err EACCES"), "\(path): \(r.stdout) \(r.stderr)")
+        }
+        let ok = try Harness.probe(mode, flags: flags, ["read", "/host/etc/passwd"])
+        #expect(ok.verdict.hasPrefix("ok"), "\(ok.stdout) \(ok.stderr)")
+        let own = try Harness.probe(mode, flags: flags, ["read", "/proc/self/status"])
+        #expect(own.verdict.hasPrefix("ok"), "the sandbox's own /proc: \(own.stdout) \(own.stderr)")
+    }
+
+    /// A bind source on or under one of the host's kernel filesystems (including the tmpfs
+    /// mounts inside them: /sys/fs/cgroup here, /dev/shm) is refused before anything runs.
+    @Test(arguments: Harness.Mode.allCases)
+    func hostKernelFilesystemSourcesAreRefused(mode: Harness.Mode) throws {
+        for source in ["/proc", "/proc/sys", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm"] {
+            let r = try Harness.exec(mode, flags: ["--ro", source + ":/k"], ["/bin/true"])
+            #expect(r.status == 126, "\(source): status \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("sandbox.mount_source_kernel"), "\(source): \(r.stderr)")
+        }
+        let ok = try Harness.probe(mode, flags: ["--ro", "/usr/share:/k"], ["chdir", "/k"])
+        #expect(ok.verdict.hasPrefix("ok"), "\(ok.stdout) \(ok.stderr)")
+    }
+
     @Test(arguments: Harness.Mode.allCases)
     func writableDirectoryKeepsHostOwnershipAndNothingElseIsWritable(mode: Harness.Mode) throws {
         let owner: uid_t = mode == .root ? 1234 : 65534
@@ -40,9 +69,12 @@ struct EscapeHostTests {
         #expect(st.st_uid == owner && st.st_gid == owner, "created file owned by \(st.st_uid):\(st.st_gid)")
         #expect(try Harness.probe(mode, flags: flags, ["write", "/opt/probe/pwned"]).verdict.hasPrefix("err EROFS"))
         if mode == .root {
-            // sysfs cannot be idmapped: refuse rather than bind it writable some other way.
-            let refused = try Harness.exec(.root, flags: ["--rw", "/sys/kernel:/k"], ["/bin/true"])
-            #expect(refused.status == 126 && refused.stderr.contains("[sandbox.idmap_unavailable]"))
+            // ramfs cannot be idmapped: refuse rather than bind it writable some other way.
+            let ram = try Harness.tempDir("ramfs")
+            #expect(mount("ramfs", ram, "ramfs", 0, nil) == 0, "mount ramfs: errno \(errno)")
+            defer { umount(ram) }
+            let refused = try Harness.exec(.root, flags: ["--rw", ram + ":/k"], ["/bin/true"])
+            #expect(refused.status == 126 && refused.stderr.contains("[sandbox.idmap_unavailable]"), "\(refused.stderr)")
         }
         #expect(try Harness.probe(mode, flags: flags, ["write", "/work/../pwned"]).verdict.hasPrefix("err EROFS"))
     }
@@ -84,6 +116,25 @@ struct EscapeHostTests {
         let refused = try Harness.probe(mode, ["unix-abstract", name])
         #expect(refused.verdict.hasPrefix("err "), "\(refused.stdout)")
         #expect(try Harness.probe(mode, ["socketpair"]).verdict.hasPrefix("ok"))
+    }
+
+    /// A host daemon's path socket inside a bound tree accepts any uid (mode 0666 or 0777),
+    /// read-only mount or not, and Landlock cannot restrict connecting to it: the sandbox
+    /// cannot create AF_UNIX sockets unless `--allow-unix-sockets` says so. socketpair works.
+    @Test(arguments: Harness.Mode.allCases)
+    func hostPathSocketInABoundTreeIsUnreachable(mode: Harness.Mode) throws {
+        let dir = try Harness.tempDir("sock")
+        let path = dir + "/daemon.sock"
+        let fd = try HostListener.pathUnix(path)
+        defer { close(fd); unlink(path) }
+        #expect(HostListener.connectUnix(path, abstract: false), "control: the host itself can connect")
+        let flags = ["--ro", dir + ":/run/host"]
+        let denied = try Harness.probe(mode, flags: flags, ["unix-path", "/run/host/daemon.sock"])
+        #expect(denied.verdict.hasPrefix("err EPERM"), "\(denied.stdout) \(denied.stderr)")
+        #expect(try Harness.probe(mode, flags: flags, ["socketpair"]).verdict.hasPrefix("ok"))
+        // The opt-in does what it says (and is why it is not the default).
+        let opened = try Harness.probe(mode, flags: flags + ["--allow-unix-sockets"], ["unix-path", "/run/host/daemon.sock"])
+        #expect(opened.verdict.hasPrefix("ok"), "\(opened.stdout) \(opened.stderr)")
     }
 
     @Test(arguments: Harness.Mode.allCases)
@@ -302,31 +353,44 @@ enum HostListener {
         }
     }
 
-    private static func abstractAddress(_ name: String) -> (sockaddr_un, socklen_t) {
+    /// An abstract name (leading NUL) or, with `abstract` false, a filesystem path.
+    private static func unixAddress(_ name: String, abstract: Bool) -> (sockaddr_un, socklen_t) {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(name.utf8)
+        let offset = abstract ? 1 : 0
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             raw[0] = 0
-            for (i, b) in bytes.enumerated() where i + 1 < raw.count { raw[i + 1] = b }
+            for (i, b) in bytes.enumerated() where i + offset + 1 < raw.count { raw[i + offset] = b }
         }
-        return (addr, socklen_t(2 + 1 + bytes.count))
+        return (addr, socklen_t(2 + offset + bytes.count))
     }
 
-    static func abstractUnix(_ name: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var (addr, len) = abstractAddress(name)
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 8) == 0 }
-        }
-        guard ok else { throw Harness.Failure(description: "cannot bind abstract socket") }
+    static func abstractUnix(_ name: String) throws -> Int32 { try unixListener(name, abstract: true) }
+
+    /// A listening path socket anyone may connect to (mode 0777, like D-Bus's or journald's).
+    static func pathUnix(_ path: String) throws -> Int32 {
+        let fd = try unixListener(path, abstract: false)
+        chmod(path, 0o777)
         return fd
     }
 
-    static func connectAbstract(_ name: String) -> Bool {
+    private static func unixListener(_ name: String, abstract: Bool) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var (addr, len) = unixAddress(name, abstract: abstract)
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 8) == 0 }
+        }
+        guard ok else { throw Harness.Failure(description: "cannot bind unix socket \(name)") }
+        return fd
+    }
+
+    static func connectAbstract(_ name: String) -> Bool { connectUnix(name, abstract: true) }
+
+    static func connectUnix(_ name: String, abstract: Bool) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var (addr, len) = abstractAddress(name)
+        var (addr, len) = unixAddress(name, abstract: abstract)
         return withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) == 0 }
         }

@@ -9,6 +9,10 @@ struct FakeFS: HostFileSystem {
     func kind(of path: String) -> HostFileKind { kinds[path] ?? .missing }
     func head(of path: String, limit: Int) -> [UInt8]? { heads[path].map { Array($0.prefix(limit)) } }
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)? { kinds[path] == nil ? nil : (0, 0) }
+    var mounts: [KernelMounts.Entry] = [KernelMounts.Entry(mountPoint: "/", fsType: "ext4")]
+    var unreadableMounts = false
+    func mountTable() -> [KernelMounts.Entry]? { unreadableMounts ? nil : mounts }
+    func resolved(_ path: String) -> String? { kinds[path] == nil ? nil : path }
 }
 
 @Suite("Spec validation")

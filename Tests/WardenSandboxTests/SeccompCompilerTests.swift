@@ -83,7 +83,12 @@ struct SeccompCompilerTests {
         #expect(machine.run(nr: 41, args: [2, 3, 1]) == .verdict(eperm))          // SOCK_RAW
         #expect(machine.run(nr: 41, args: [2, 3 | 0x80000, 1]) == .verdict(eperm)) // SOCK_RAW|SOCK_CLOEXEC
         #expect(machine.run(nr: 41, args: [2, 1, 0]) == .verdict(allow))          // TCP
-        #expect(machine.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(allow)) // AF_UNIX
+        #expect(machine.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(eperm)) // AF_UNIX: denied by default
+        #expect(machine.run(nr: 53, args: [1, 1, 0]) == .verdict(allow))          // socketpair(AF_UNIX)
+        let unix = BPFMachine(program: SeccompPolicy.compiledAllowingUnixSockets.instructions)
+        #expect(unix.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(allow))   // ... unless allowed
+        #expect(unix.run(nr: 41, args: [17, 3, 0]) == .verdict(eperm))            // AF_PACKET still denied
+        #expect(unix.run(nr: 41, args: [2, 3, 1]) == .verdict(eperm))             // SOCK_RAW still denied
         #expect(machine.run(nr: 319, args: [0, 0x10]) == .verdict(eperm))        // memfd_create(MFD_EXEC)
         #expect(machine.run(nr: 319, args: [0, 0x1]) == .verdict(allow))         // memfd_create(MFD_CLOEXEC)
         #expect(machine.run(nr: 135, args: [0]) == .verdict(allow))
