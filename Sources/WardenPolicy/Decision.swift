@@ -186,6 +186,8 @@ public struct Confinement: Sendable, Hashable {
     public var limits: ResourceLimits
     /// Network: always `.none` until network confinement exists.
     public var network: NetworkMode
+    /// The policy's `network.unix_sockets`: AF_UNIX sockets may be created.
+    public var unixSockets = false
 
     public enum NetworkMode: Sendable, Hashable {
         /// A fresh network namespace with no usable interface (loopback down) and TCP denied by Landlock.

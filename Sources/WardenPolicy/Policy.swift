@@ -99,6 +99,9 @@ public struct NetworkRules: Sendable, Hashable {
     public enum Egress: String, Sendable, Hashable { case deny, allow }
     public var egress: Egress = .deny
     public var allow: [NetworkTarget] = []
+    /// `network.unix_sockets`: let the tool create AF_UNIX sockets (off by default: a host
+    /// daemon's socket inside a mounted tree would be reachable; socketpair always works).
+    public var unixSockets = false
     public init() {}
 }
 

@@ -372,7 +372,7 @@ struct Context {
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
             denyGlobs: policy.filesystem.deny, maskedPaths: [], executable: executable, argv: request.argv,
             executables: executables, workingDirectory: (realCwd ?? cwd).description,
-            limits: limits, network: .none)
+            limits: limits, network: .none, unixSockets: policy.network.unixSockets)
         return decision(.allow(confinement))
     }
 

@@ -210,8 +210,9 @@ public enum PolicyLoader {
     }
 
     static func network(_ node: Node, _ r: YAMLReader) throws(WardenError) -> NetworkRules {
-        let m = try r.mapping(node, "network", allowed: ["egress", "allow"])
+        let m = try r.mapping(node, "network", allowed: ["egress", "allow", "unix_sockets"])
         var n = NetworkRules()
+        if let u = m["unix_sockets"] { n.unixSockets = try r.bool(u, "network.unix_sockets") }
         var explicit: NetworkRules.Egress?
         if let e = m["egress"] {
             guard let v = NetworkRules.Egress(rawValue: try r.string(e, "network.egress")) else {

@@ -39,6 +39,6 @@ public enum SpecBuilder {
         return SandboxSpec(
             command: c.executable, arguments: Array(c.argv.dropFirst()), mounts: mounts, systemMounts: true,
             allowExec: allowExec, maskedPaths: c.maskedPaths, cwd: c.workingDirectory, environment: environment,
-            limits: limits, network: .none, stdin: stdin)
+            limits: limits, network: .none, stdin: stdin, unixSockets: c.unixSockets)
     }
 }

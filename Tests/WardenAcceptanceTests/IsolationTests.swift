@@ -56,4 +56,41 @@ import Testing
         h.expectEvent(refused, type: EnforcementTests.failed)
         try h.expectLedgerVerifies()
     }
+
+    /// A host daemon's path socket (mode 0777, like D-Bus's) inside a tree the policy mounts
+    /// is out of reach: the tool cannot create AF_UNIX sockets unless the policy sets
+    /// `network.unix_sockets: true`.
+    @Test func unixSocketsOnlyWhenThePolicyAllowsThem() throws {
+        let h = try AcceptanceHome()
+        let path = h.work + "/ws/d.sock"
+        let fd = try Self.listenUnix(path)
+        defer { close(fd) }
+        let denied = try h.run(["unix", path], policy: try h.policy(Policies.yaml()))
+        #expect(denied.status == 1, "\(denied.transcript)")
+        #expect(denied.stderr == "hello: socket \(path): Operation not permitted\n", "\(denied.stderr)")
+        let allowed = try h.run(["unix", path], policy: try h.policy(Policies.yaml(extra: "network: {unix_sockets: true}\n")))
+        #expect(allowed.status == 0, "\(allowed.transcript)")
+        #expect(allowed.stdout == "connected to \(path)\n")
+        try h.expectLedgerVerifies()
+    }
+
+    /// A listening Unix socket at `path` that any uid may connect to.
+    static func listenUnix(_ path: String) throws -> Int32 {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw CocoaError(.fileWriteInvalidFileName) }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 && listen(fd, 4) == 0
+            }
+        }
+        guard ok, chmod(path, 0o777) == 0 else {
+            close(fd)
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return fd
+    }
 }

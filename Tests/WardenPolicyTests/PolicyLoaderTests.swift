@@ -44,7 +44,7 @@ import WardenCore
         #expect(p.name == "x")
         #expect(p.filesystem.readonly.isEmpty && p.filesystem.writable.isEmpty)
         #expect(p.commands.allow.isEmpty && p.commands.denyInlineCode)
-        #expect(p.network.egress == .deny)
+        #expect(p.network.egress == .deny && !p.network.unixSockets)
         #expect(p.limits == ResourceLimits.defaults)
         #expect(p.budget.executions == 0 && p.budget.cpuSeconds == 0)
         #expect(p.approvals.ttlSeconds == 300)
@@ -121,6 +121,7 @@ import WardenCore
             ("commands: {allow: [\"./ls\"]}", "policy.program"), ("commands: {allow: [\"bin/ls\"]}", "policy.program"),
             ("commands: {allow: [{args: [x]}]}", "policy.program"), ("commands: {allow: [{program: ls, args: [\"...\", x]}]}", "policy.args"),
             ("commands: {deny_inline_code: yes}", "policy.type"), ("commands: {deny_inline_code: \"false\"}", "policy.type"),
+            ("network: {unix_sockets: yes}", "policy.type"), ("network: {unix_sockets: 1}", "policy.type"),
             ("network: {egress: open}", "policy.value"), ("network: {egress: allow}", "policy.value"),
             ("network: {egress: deny, allow: [10.0.0.0/8]}", "policy.value"), ("network: {allow: [example.com:443]}", "policy.cidr"),
             ("network: {allow: [10.0.0.1/8]}", "policy.cidr"), ("network: {allow: [10.0.0.0/33]}", "policy.cidr"),
@@ -138,6 +139,21 @@ import WardenCore
             #expect(e?.code == code, "\(body) → \(String(describing: e))")
             #expect(e?.message.hasPrefix("p.yaml") == true)
         }
+    }
+
+    /// `network.unix_sockets` reaches the run's confinement (and from there the sandbox spec).
+    @Test func unixSocketsSwitchReachesTheConfinement() throws {
+        func confinement(_ yaml: String) throws -> Confinement? {
+            let p = try PolicyLoader.parse(yaml, file: "x.yaml", defaultName: "x")
+            let d = PolicyEngine.decide(Fixtures.request(["ls"]), p, DecisionState(), now: Fixtures.now, host: Fixtures.host)
+            if case .allow(let c) = d.verdict { return c }
+            Issue.record("not allowed: \(d.traceText)")
+            return nil
+        }
+        let on = try PolicyLoader.parse(Fixtures.policyYAML + "\nnetwork: {unix_sockets: true}\n", file: "x.yaml", defaultName: "x")
+        #expect(on.network.unixSockets && on.network.egress == .deny)
+        #expect(try confinement(Fixtures.policyYAML + "\nnetwork: {unix_sockets: true}\n")?.unixSockets == true)
+        #expect(try confinement(Fixtures.policyYAML)?.unixSockets == false)
     }
 
     @Test func networkTargetsParse() throws {

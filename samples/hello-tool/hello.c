@@ -6,6 +6,7 @@
  *   hello read PATH             print PATH (e.g. /etc/shadow: denied)
  *   hello exec PROG [ARGS...]   execv PROG (e.g. /usr/bin/curl: denied unless allowlisted)
  *   hello connect IP PORT       TCP connect (denied when the network is none)
+ *   hello unix PATH             connect to a Unix socket (denied unless network.unix_sockets)
  *   hello env NAME              print an environment variable (scrubbed by the sandbox)
  *
  * Exit 0 on success; 1 and a message naming errno when the operating system refused.
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int fail(const char *what, const char *arg) {
@@ -61,11 +63,21 @@ int main(int argc, char **argv) {
         printf("connected to %s:%s\n", argv[2], argv[3]);
         return 0;
     }
+    if (argc >= 3 && strcmp(argv[1], "unix") == 0) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(argv[2]) >= sizeof sa.sun_path) { errno = ENAMETOOLONG; return fail("unix", argv[2]); }
+        strcpy(sa.sun_path, argv[2]);
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0) return fail("socket", argv[2]);
+        if (connect(s, (struct sockaddr *)&sa, sizeof sa) != 0) return fail("unix", argv[2]);
+        printf("connected to %s\n", argv[2]);
+        return 0;
+    }
     if (argc >= 3 && strcmp(argv[1], "env") == 0) {
         const char *v = getenv(argv[2]);
         printf("%s=%s\n", argv[2], v ? v : "(unset)");
         return 0;
     }
-    fprintf(stderr, "usage: hello greet NAME | write PATH TEXT | read PATH | exec PROG [ARGS] | connect IP PORT | env NAME\n");
+    fprintf(stderr, "usage: hello greet NAME | write PATH TEXT | read PATH | exec PROG [ARGS] | connect IP PORT | unix PATH | env NAME\n");
     return 2;
 }
