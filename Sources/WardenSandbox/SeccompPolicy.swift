@@ -31,6 +31,16 @@ public enum SeccompPolicy {
     static let tiocsti: UInt32 = 0x5412, tioclinux: UInt32 = 0x541C
     static let afUnix: UInt32 = 1, afPacket: UInt32 = 17, sockRaw: UInt32 = 3
     static let eperm: UInt16 = 1, enosys: UInt16 = 38
+    /// S_ISUID | S_ISGID.
+    static let setIDBits: UInt32 = 0o6000
+    /// Calls that set a file's mode, and the argument holding it: chmod, fchmod, fchmodat,
+    /// fchmodat2, open, openat, creat, mkdir, mkdirat, mknod, mknodat.
+    static let modeArguments: [(name: String, nr: UInt32, arg: Int)] = [
+        ("chmod", 90, 1), ("fchmod", 91, 1), ("fchmodat", 268, 2), ("fchmodat2", 452, 2),
+        ("open", 2, 2), ("openat", 257, 3), ("creat", 85, 1), ("mkdir", 83, 1), ("mkdirat", 258, 2),
+        ("mknod", 133, 1), ("mknodat", 259, 2),
+    ]
+    static let nrOpenat2: UInt32 = 437
 
     /// The full rule list (`unixSockets` false: the sandbox default).
     public static var rules: [SeccompRule] { rules(unixSockets: false) }
@@ -49,6 +59,13 @@ public enum SeccompPolicy {
         var socketTests: [SeccompArgTest] = [.equals(arg: 0, value: afPacket), .maskedEquals(arg: 1, mask: 0xf, value: sockRaw)]
         if !unixSockets { socketTests.insert(.equals(arg: 0, value: afUnix), at: 0) }
         r.append(SeccompRule(nr: nrSocket, tests: socketTests, action: .errno(eperm)))
+        // No set-user-ID or set-group-ID bit, ever: in a writable tree (idmapped to its host
+        // owner) a program could otherwise leave a setuid-root binary on the host. openat2
+        // keeps its mode in memory BPF cannot read: ENOSYS, and libc falls back to openat.
+        for m in modeArguments {
+            r.append(SeccompRule(nr: m.nr, tests: [.anyBits(arg: m.arg, mask: setIDBits)], action: .errno(eperm)))
+        }
+        r.append(SeccompRule(nr: nrOpenat2, action: .errno(enosys)))
         // memfd_create(MFD_EXEC): explicitly executable anonymous files are never needed.
         r.append(SeccompRule(nr: nrMemfdCreate, tests: [.anyBits(arg: 1, mask: mfdExec)], action: .errno(eperm)))
         // personality: only the query (0xffffffff) and PER_LINUX (0) are allowed.

@@ -79,6 +79,34 @@ struct EscapeHostTests {
         #expect(try Harness.probe(mode, flags: flags, ["write", "/work/../pwned"]).verdict.hasPrefix("err EROFS"))
     }
 
+    /// A writable tree is idmapped to its host owner, so a file the program makes there is the
+    /// owner's on the host: with root's directory, a setuid bit would leave a setuid-root
+    /// binary on the host. No set-user-ID or set-group-ID bit can be set (chmod, create,
+    /// mkdir), while ordinary modes can.
+    @Test(arguments: Harness.Mode.allCases)
+    func noSetuidOrSetgidFileCanBeLeftOnTheHost(mode: Harness.Mode) throws {
+        let dir = try Harness.tempDir("suid", owner: mode == .root ? 0 : 65534)
+        let flags = ["--rw", dir + ":/w"]
+        #expect(try Harness.probe(mode, flags: flags, ["write", "/w/f"]).verdict.hasPrefix("ok"))
+        for bits in ["4755", "2755", "6755", "104755"] {
+            let chmodded = try Harness.probe(mode, flags: flags, ["chmod", "/w/f", bits])
+            #expect(chmodded.verdict.hasPrefix("err EPERM"), "chmod \(bits): \(chmodded.stdout) \(chmodded.stderr)")
+            let created = try Harness.probe(mode, flags: flags, ["create", "/w/c\(bits)", bits])
+            #expect(created.verdict.hasPrefix("err EPERM"), "create \(bits): \(created.stdout)")
+        }
+        #expect(try Harness.probe(mode, flags: flags, ["mkdir-mode", "/w/d", "2777"]).verdict.hasPrefix("err EPERM"))
+        // The controls: ordinary modes, sticky directories.
+        #expect(try Harness.probe(mode, flags: flags, ["chmod", "/w/f", "755"]).verdict.hasPrefix("ok"))
+        #expect(try Harness.probe(mode, flags: flags, ["create", "/w/plain", "644"]).verdict.hasPrefix("ok"))
+        #expect(try Harness.probe(mode, flags: flags, ["mkdir-mode", "/w/sticky", "1777"]).verdict.hasPrefix("ok"))
+        var st = stat()
+        #expect(stat(dir + "/f", &st) == 0 && st.st_mode & 0o7777 == 0o755, "mode \(String(st.st_mode, radix: 8))")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        for name in names {
+            #expect(stat(dir + "/" + name, &st) == 0 && st.st_mode & 0o6000 == 0, "\(name) has mode \(String(st.st_mode, radix: 8))")
+        }
+    }
+
     @Test(arguments: Harness.Mode.allCases)
     func symlinksAndDotDotCannotLeaveTheWritableDirectory(mode: Harness.Mode) throws {
         let owner: uid_t = mode == .root ? 0 : 65534

@@ -89,6 +89,18 @@ struct SeccompCompilerTests {
         #expect(unix.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(allow))   // ... unless allowed
         #expect(unix.run(nr: 41, args: [17, 3, 0]) == .verdict(eperm))            // AF_PACKET still denied
         #expect(unix.run(nr: 41, args: [2, 3, 1]) == .verdict(eperm))             // SOCK_RAW still denied
+        for m in SeccompPolicy.modeArguments {                                     // no setuid/setgid bits
+            var args = [UInt64](repeating: 0, count: 6)
+            for mode: UInt64 in [0o4755, 0o2755, 0o6777, 0o104755] {
+                args[m.arg] = mode
+                #expect(machine.run(nr: m.nr, args: args) == .verdict(eperm), "\(m.name) \(String(mode, radix: 8))")
+            }
+            for mode: UInt64 in [0o755, 0o1777, 0o644, 0] {
+                args[m.arg] = mode
+                #expect(machine.run(nr: m.nr, args: args) == .verdict(allow), "\(m.name) \(String(mode, radix: 8))")
+            }
+        }
+        #expect(machine.run(nr: 437) == .verdict(SeccompAction.errno(38).value))   // openat2: ENOSYS
         #expect(machine.run(nr: 319, args: [0, 0x10]) == .verdict(eperm))        // memfd_create(MFD_EXEC)
         #expect(machine.run(nr: 319, args: [0, 0x1]) == .verdict(allow))         // memfd_create(MFD_CLOEXEC)
         #expect(machine.run(nr: 135, args: [0]) == .verdict(allow))

@@ -230,6 +230,10 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "setns")) { int fd = open("/proc/self/ns/net", O_RDONLY); if (fd < 0) return result(-1, "open"); return result(setns(fd, 0), "setns"); }
     if (!strcmp(c, "chroot")) return result(chroot("/tmp"), "chroot");
     if (!strcmp(c, "chdir")) return result(chdir(a), "chdir");
+    /* MODE in octal: chmod an existing file, create a new one, or make a directory (mkdir-mode). */
+    if (!strcmp(c, "chmod")) return result(chmod(a, (mode_t)strtoul(b, NULL, 8)), "chmod");
+    if (!strcmp(c, "create")) { umask(0); return result(open(a, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)strtoul(b, NULL, 8)), "create"); }
+    if (!strcmp(c, "mkdir-mode")) { umask(0); return result(mkdir(a, (mode_t)strtoul(b, NULL, 8)), "mkdir"); }
     if (!strcmp(c, "ptrace")) return result(ptrace(PTRACE_ATTACH, atoi(a), 0, 0), "ptrace");
     if (!strcmp(c, "ptrace-traceme")) return result(ptrace(PTRACE_TRACEME, 0, 0, 0), "ptrace");
     if (!strcmp(c, "keyctl")) return result(syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* session */, 1), "keyctl");
