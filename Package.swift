@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore", "WardenTestSupport"]),
         // End-to-end acceptance suite: drives the built `warden` binary (docs/ACCEPTANCE.md).
         .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore", "WardenTestSupport"]),
-        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore", "WardenTestSupport", "CWardenSys"],
+        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore", "WardenTestSupport", "CWardenSys", "CWardenSpawn"],
                     exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [

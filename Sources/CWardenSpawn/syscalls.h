@@ -92,6 +92,18 @@ static inline int w_open_tree(int dfd, const char *path, unsigned flags) {
 static inline int w_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags) {
     return (int)syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
 }
+// A bind source, opened without following any symlink (openat2 RESOLVE_NO_SYMLINKS |
+// RESOLVE_NO_MAGICLINKS). Warden plans with the source's real path (realpath); a symlink that
+// appears in it afterwards (a component swapped by someone with write access to a parent)
+// makes this fail with ELOOP instead of binding whatever the symlink names. Trees are then
+// cloned from the descriptor (open_tree AT_EMPTY_PATH), never looked up by path again.
+struct w_open_how { uint64_t flags; uint64_t mode; uint64_t resolve; };
+#define W_RESOLVE_NO_MAGICLINKS 0x02
+#define W_RESOLVE_NO_SYMLINKS   0x04
+static inline int w_open_source(const char *path) {
+    struct w_open_how how = { (uint64_t)(O_PATH | O_CLOEXEC), 0, W_RESOLVE_NO_SYMLINKS | W_RESOLVE_NO_MAGICLINKS };
+    return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+}
 static inline int w_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
