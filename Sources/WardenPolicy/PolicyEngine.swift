@@ -120,6 +120,40 @@ struct Context {
         guard let cwd else { return }
         readonlyTrees = trees(policy.filesystem.readonly, prepared.absoluteReadonly, "readonly", cwd)
         writableTrees = trees(policy.filesystem.writable, prepared.absoluteWritable, "writable", cwd)
+        refuseTreesRedirectedInsideWritableTrees()
+    }
+
+    /// A tree whose path passes through a symlink inside a writable tree is refused: a tool
+    /// could have planted that symlink on an earlier run to point the tree anywhere on the
+    /// host (`./vendor` → `/root`). Symlinks elsewhere (`/lib64` → `usr/lib64`) are fine.
+    mutating func refuseTreesRedirectedInsideWritableTrees() {
+        func redirected(_ t: (lexical: NormalizedPath, real: NormalizedPath)) -> NormalizedPath? {
+            for w in writableTrees where t.lexical != w.lexical {
+                // Where the tree would be if nothing below the writable tree were a symlink.
+                let expected: NormalizedPath?
+                if t.lexical.isWithin(w.lexical) {
+                    expected = NormalizedPath(w.real.description + String(t.lexical.description.dropFirst(w.lexical.isRoot ? 0 : w.lexical.description.count)))
+                } else if t.lexical.isWithin(w.real) {
+                    expected = t.lexical
+                } else {
+                    continue
+                }
+                if let expected, expected != t.real { return w.real }
+            }
+            return nil
+        }
+        var refused: [(key: String, lexical: NormalizedPath)] = []
+        for (key, list) in [("readonly", readonlyTrees), ("writable", writableTrees)] {
+            for t in list {
+                guard let w = redirected(t) else { continue }
+                refused.append((key, t.lexical))
+                fail("filesystem.\(key)", "policy.path.tree_redirected",
+                     "tree \(t.lexical) resolves to \(t.real) through a symlink inside writable tree \(w), which a tool could have planted; name the real path")
+            }
+        }
+        guard !refused.isEmpty else { return }
+        readonlyTrees.removeAll { t in refused.contains { $0.key == "readonly" && $0.lexical == t.lexical } }
+        writableTrees.removeAll { t in refused.contains { $0.key == "writable" && $0.lexical == t.lexical } }
     }
 
     /// The existing, non-denied trees: absolute ones as prepared, `./` ones resolved now.

@@ -66,6 +66,20 @@ import Testing
         #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: p)) == ["policy.path.tree_denied"])
     }
 
+    /// A tree reached through a symlink inside a writable tree (which a tool could have
+    /// planted on an earlier run) is refused; a symlink outside writable trees is followed.
+    @Test func treeRedirectedBySymlinkInsideAWritableTreeIsRefused() {
+        var p = Fixtures.policy
+        p.filesystem.readonly.append("/work/ws/link")        // /work/ws is writable; link → /etc
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: p)) == ["policy.path.tree_redirected"])
+        var q = Fixtures.policy
+        q.filesystem.writable.append("/work/ws/homelink")     // → /home/u
+        #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: q)) == ["policy.path.tree_redirected"])
+        var r = Fixtures.policy
+        r.filesystem.readonly.append("/bin")                  // → usr/bin, outside writable trees
+        #expect(Fixtures.decide(["ls"], policy: r).isAllowed)
+    }
+
     @Test func relativeTreesResolveAgainstWorkingDirectory() throws {
         let p = try PolicyLoader.parse("""
             version: 1
