@@ -57,20 +57,5 @@ public struct CgroupLayout: Sendable, Equatable {
     }
 
     /// /proc/mounts escapes spaces etc. as octal.
-    static func unescape(_ s: String) -> String {
-        guard s.contains("\\") else { return s }
-        var out: [UInt8] = []
-        let b = Array(s.utf8)
-        var i = 0
-        while i < b.count {
-            if b[i] == 0x5c, i + 3 < b.count, let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
-                out.append(v)
-                i += 4
-            } else {
-                out.append(b[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func unescape(_ s: String) -> String { MountText.unescape(Array(s.utf8)[...]) }
 }

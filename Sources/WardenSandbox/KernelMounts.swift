@@ -87,33 +87,8 @@ public enum KernelMounts {
         return out.sorted { $0.mountPoint < $1.mountPoint }
     }
 
-    /// mountinfo escapes space, tab, newline and backslash as `\ooo`.
-    static func unescape(_ s: Substring) -> String { unescape(Array(s.utf8)[...]) }
+    /// mountinfo escapes space, tab, newline and backslash as `\ooo` (`MountText`).
+    static func unescape(_ s: Substring) -> String { MountText.unescape(Array(s.utf8)[...]) }
 
-    static func unescape(_ u: ArraySlice<UInt8>) -> String {
-        guard u.contains(UInt8(ascii: "\\")) else { return String(decoding: u, as: UTF8.self) }
-        var bytes: [UInt8] = []
-        let u = Array(u)
-        var i = 0
-        while i < u.count {
-            if u[i] == UInt8(ascii: "\\"), i + 3 < u.count, let v = octal(u[(i + 1)...(i + 3)]) {
-                bytes.append(v)
-                i += 4
-            } else {
-                bytes.append(u[i])
-                i += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func octal(_ digits: ArraySlice<UInt8>) -> UInt8? {
-        guard digits.count == 3 else { return nil }
-        var v = 0
-        for d in digits {
-            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "7") else { return nil }
-            v = v * 8 + Int(d - UInt8(ascii: "0"))
-        }
-        return v <= 255 ? UInt8(v) : nil
-    }
+    static func unescape(_ u: ArraySlice<UInt8>) -> String { MountText.unescape(u) }
 }
