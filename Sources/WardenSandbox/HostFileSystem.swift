@@ -23,7 +23,7 @@ public protocol HostFileSystem: Sendable {
     /// writes, growth, shrinking and further sealing (its bytes cannot change any more); nil otherwise.
     func sealedFile(_ fd: Int32, headLimit: Int) -> SealedFileFacts?
     /// The host's mount table (/proc/self/mountinfo), for keeping kernel filesystems out of
-    /// binds (`KernelMounts`); empty when it cannot be read (then `bindMountTable` refuses).
+    /// binds (`KernelMounts`); nil when it cannot be read (`KernelMountGuard` then refuses).
     func mountTable() -> [KernelMounts.Entry]?
     /// `path` with every symlink resolved, or nil when it cannot be resolved.
     func resolved(_ path: String) -> String?
