@@ -28,7 +28,9 @@ public enum SeccompPolicy {
     /// CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
     static let namespaceFlags: UInt32 = 0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000
         | 0x1000_0000 | 0x2000_0000 | 0x4000_0000
-    static let tiocsti: UInt32 = 0x5412, tioclinux: UInt32 = 0x541C
+    /// TIOCSETD swaps a terminal's line discipline: kernel code (n_gsm, n_hdlc, ...) with a
+    /// history of vulnerabilities that no tool needs to reach.
+    static let tiocsti: UInt32 = 0x5412, tioclinux: UInt32 = 0x541C, tiocsetd: UInt32 = 0x5423
     static let afUnix: UInt32 = 1, afPacket: UInt32 = 17, sockRaw: UInt32 = 3
     static let eperm: UInt16 = 1, enosys: UInt16 = 38
     /// S_ISUID | S_ISGID.
@@ -54,7 +56,8 @@ public enum SeccompPolicy {
         // clone3 passes flags in memory BPF cannot read: answer ENOSYS so libc falls back to clone.
         r.append(SeccompRule(nr: nrClone3, action: .errno(enosys)))
         r.append(SeccompRule(nr: nrClone, tests: [.anyBits(arg: 0, mask: namespaceFlags)], action: .errno(eperm)))
-        r.append(SeccompRule(nr: nrIoctl, tests: [.equals(arg: 1, value: tiocsti), .equals(arg: 1, value: tioclinux)],
+        r.append(SeccompRule(nr: nrIoctl, tests: [.equals(arg: 1, value: tiocsti), .equals(arg: 1, value: tioclinux),
+                                                  .equals(arg: 1, value: tiocsetd)],
                              action: .errno(eperm)))
         var socketTests: [SeccompArgTest] = [.equals(arg: 0, value: afPacket), .maskedEquals(arg: 1, mask: 0xf, value: sockRaw)]
         if !unixSockets { socketTests.insert(.equals(arg: 0, value: afUnix), at: 0) }

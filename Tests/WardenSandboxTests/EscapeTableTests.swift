@@ -53,6 +53,7 @@ let attacks: [Attack] = [
     Attack("io_uring_setup", ["io_uring"], "err EPERM", control: ["getpid"]),
     Attack("userfaultfd", ["userfaultfd"], "err EPERM", control: ["getpid"]),
     Attack("TIOCSTI", ["tiocsti", "1"], "err EPERM", control: ["tcgets", "1"], allowed: "err ENOTTY"),
+    Attack("TIOCSETD (line discipline)", ["tiocsetd", "1"], "err EPERM", control: ["tcgets", "1"], allowed: "err ENOTTY"),
     Attack("raw socket", ["raw-socket"], "err EPERM", control: ["udp-socket"]),
     Attack("packet socket", ["packet-socket"], "err EPERM", control: ["socketpair"]),
     Attack("TCP bind", ["bind"], "err EACCES", control: ["socketpair"]),

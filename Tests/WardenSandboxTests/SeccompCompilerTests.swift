@@ -77,6 +77,8 @@ struct SeccompCompilerTests {
     @Test func ioctlSocketAndPersonalityArguments() {
         #expect(machine.run(nr: 16, args: [1, 0x5412]) == .verdict(eperm))        // TIOCSTI
         #expect(machine.run(nr: 16, args: [1, 0x541C]) == .verdict(eperm))        // TIOCLINUX
+        #expect(machine.run(nr: 16, args: [1, 0x5423]) == .verdict(eperm))        // TIOCSETD
+        #expect(machine.run(nr: 16, args: [1, 0x5424]) == .verdict(allow))        // TIOCGETD
         #expect(machine.run(nr: 16, args: [1, 0x1_0000_5412]) == .verdict(eperm)) // high bits ignored by the kernel too
         #expect(machine.run(nr: 16, args: [1, 0x5401]) == .verdict(allow))        // TCGETS
         #expect(machine.run(nr: 41, args: [17, 3, 0]) == .verdict(eperm))         // AF_PACKET

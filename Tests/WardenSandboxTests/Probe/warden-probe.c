@@ -243,6 +243,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "io_uring")) { char params[120]; memset(params, 0, sizeof params); return result(syscall(SYS_io_uring_setup, 4, params), "io_uring_setup"); }
     if (!strcmp(c, "userfaultfd")) return result(syscall(SYS_userfaultfd, O_CLOEXEC), "userfaultfd");
     if (!strcmp(c, "tiocsti")) { char ch = 'x'; return result(ioctl(atoi(a), TIOCSTI, &ch), "tiocsti"); }
+    if (!strcmp(c, "tiocsetd")) { int ldisc = 0; return result(ioctl(atoi(a), TIOCSETD, &ldisc), "tiocsetd"); }
     if (!strcmp(c, "tcgets")) { struct termios t; return result(ioctl(atoi(a), TCGETS, &t), "tcgets"); }
     if (!strcmp(c, "raw-socket")) return result(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), "raw");
     if (!strcmp(c, "packet-socket")) return result(socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), "packet");
