@@ -38,14 +38,16 @@ public enum SeccompArgTest: Sendable, Equatable {
 }
 
 /// One filter rule: for syscall `nr`, the first matching test decides `action`; when none
-/// matches, `otherwise` applies. An empty test list applies `action` unconditionally.
+/// matches, `otherwise` applies, or with `otherwise` nil the next rule for the same number
+/// decides (the default action when there is none). An empty test list applies `action`
+/// unconditionally.
 public struct SeccompRule: Sendable, Equatable {
     public let nr: UInt32
     public let tests: [SeccompArgTest]
     public let action: SeccompAction
-    public let otherwise: SeccompAction
+    public let otherwise: SeccompAction?
 
-    public init(nr: UInt32, tests: [SeccompArgTest] = [], action: SeccompAction, otherwise: SeccompAction = .allow) {
+    public init(nr: UInt32, tests: [SeccompArgTest] = [], action: SeccompAction, otherwise: SeccompAction? = .allow) {
         self.nr = nr
         self.tests = tests
         self.action = action
@@ -143,17 +145,25 @@ public enum SeccompCompiler {
                 block.append(BPFInstruction(code: jeqK, jt: 0xff, jf: 0, k: value))
             }
         }
-        // Layout: jeq nr (else skip block) ; tests... ; ret otherwise ; ret action
-        let total = block.count + 2
+        // Layout: jeq nr (else skip block) ; tests... ; ret otherwise ; ret action. Without an
+        // `otherwise`: tests... ; ld nr ; ja +1 ; ret action — falling through to the next
+        // rule's block with A = nr again (the tests loaded arguments into A).
+        let tail = rule.otherwise == nil ? 2 : 1
+        let total = block.count + tail + 1
         ins(jeqK, rule.nr, 0, UInt8(total))
         for (i, var b) in block.enumerated() {
             if b.jt == 0xff {
                 // distance to "ret action" (last instruction of the block)
-                b.jt = UInt8(block.count - i - 1 + 1)
+                b.jt = UInt8(block.count - i - 1 + tail)
             }
             p.append(b)
         }
-        ins(ret, rule.otherwise.value)
+        if let otherwise = rule.otherwise {
+            ins(ret, otherwise.value)
+        } else {
+            ins(ldW, offNr)
+            ins(ja, 1)
+        }
         ins(ret, rule.action.value)
     }
 

@@ -31,7 +31,8 @@ public enum SeccompPolicy {
     /// TIOCSETD swaps a terminal's line discipline: kernel code (n_gsm, n_hdlc, ...) with a
     /// history of vulnerabilities that no tool needs to reach.
     static let tiocsti: UInt32 = 0x5412, tioclinux: UInt32 = 0x541C, tiocsetd: UInt32 = 0x5423
-    static let afUnix: UInt32 = 1, afPacket: UInt32 = 17, sockRaw: UInt32 = 3
+    static let afUnix: UInt32 = 1, afInet: UInt32 = 2, afInet6: UInt32 = 10, afNetlink: UInt32 = 16
+    static let afPacket: UInt32 = 17, sockRaw: UInt32 = 3
     static let eperm: UInt16 = 1, enosys: UInt16 = 38
     /// S_ISUID | S_ISGID.
     static let setIDBits: UInt32 = 0o6000
@@ -59,9 +60,16 @@ public enum SeccompPolicy {
         r.append(SeccompRule(nr: nrIoctl, tests: [.equals(arg: 1, value: tiocsti), .equals(arg: 1, value: tioclinux),
                                                   .equals(arg: 1, value: tiocsetd)],
                              action: .errno(eperm)))
-        var socketTests: [SeccompArgTest] = [.equals(arg: 0, value: afPacket), .maskedEquals(arg: 1, mask: 0xf, value: sockRaw)]
-        if !unixSockets { socketTests.insert(.equals(arg: 0, value: afUnix), at: 0) }
-        r.append(SeccompRule(nr: nrSocket, tests: socketTests, action: .errno(eperm)))
+        // Sockets: never SOCK_RAW; then only the address families the network namespace
+        // isolates. AF_VSOCK is not namespaced (a sandbox could talk to the hypervisor host,
+        // CID 2, past `--net none`), AF_ALG is kernel crypto attack surface, AF_PACKET needs
+        // raw access; none of them, nor the rarer families, is needed by a tool.
+        r.append(SeccompRule(nr: nrSocket, tests: [.maskedEquals(arg: 1, mask: 0xf, value: sockRaw)],
+                             action: .errno(eperm), otherwise: nil))
+        var families: [SeccompArgTest] = [.equals(arg: 0, value: afInet), .equals(arg: 0, value: afInet6),
+                                          .equals(arg: 0, value: afNetlink)]
+        if unixSockets { families.insert(.equals(arg: 0, value: afUnix), at: 0) }
+        r.append(SeccompRule(nr: nrSocket, tests: families, action: .allow, otherwise: .errno(eperm)))
         // No set-user-ID or set-group-ID bit, ever: in a writable tree (idmapped to its host
         // owner) a program could otherwise leave a setuid-root binary on the host. openat2
         // keeps its mode in memory BPF cannot read: ENOSYS, and libc falls back to openat.

@@ -56,6 +56,8 @@ let attacks: [Attack] = [
     Attack("TIOCSETD (line discipline)", ["tiocsetd", "1"], "err EPERM", control: ["tcgets", "1"], allowed: "err ENOTTY"),
     Attack("raw socket", ["raw-socket"], "err EPERM", control: ["udp-socket"]),
     Attack("packet socket", ["packet-socket"], "err EPERM", control: ["socketpair"]),
+    Attack("AF_VSOCK to the hypervisor host", ["vsock", "2", "1024"], "err EPERM socket", control: ["udp-socket"]),
+    Attack("AF_ALG kernel crypto socket", ["alg-socket"], "err EPERM", control: ["udp-socket"]),
     Attack("TCP bind", ["bind"], "err EACCES", control: ["socketpair"]),
     Attack("DNS lookup", ["dns", "example.com"], "err ", control: ["dns", "localhost"]),
     Attack("clock_settime", ["settime"], "err EPERM", control: ["gettime"]),

@@ -86,6 +86,11 @@ struct SeccompCompilerTests {
         #expect(machine.run(nr: 41, args: [2, 3 | 0x80000, 1]) == .verdict(eperm)) // SOCK_RAW|SOCK_CLOEXEC
         #expect(machine.run(nr: 41, args: [2, 1, 0]) == .verdict(allow))          // TCP
         #expect(machine.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(eperm)) // AF_UNIX: denied by default
+        #expect(machine.run(nr: 41, args: [40, 1, 0]) == .verdict(eperm))         // AF_VSOCK: not namespaced
+        #expect(machine.run(nr: 41, args: [38, 5, 0]) == .verdict(eperm))         // AF_ALG
+        #expect(machine.run(nr: 41, args: [10, 2, 0]) == .verdict(allow))         // AF_INET6 UDP
+        #expect(machine.run(nr: 41, args: [16, 2, 0]) == .verdict(allow))         // AF_NETLINK SOCK_DGRAM
+        #expect(machine.run(nr: 41, args: [16, 3, 0]) == .verdict(eperm))         // AF_NETLINK SOCK_RAW
         #expect(machine.run(nr: 53, args: [1, 1, 0]) == .verdict(allow))          // socketpair(AF_UNIX)
         let unix = BPFMachine(program: SeccompPolicy.compiledAllowingUnixSockets.instructions)
         #expect(unix.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(allow))   // ... unless allowed
@@ -133,18 +138,20 @@ struct SeccompCompilerTests {
     /// on the real policy and on random rule sets with repeated numbers.
     @Test func searchTreeMatchesTheRulesInOrder() {
         func reference(_ rules: [SeccompRule], nr: UInt32, args: [UInt64]) -> UInt32 {
-            guard let rule = rules.first(where: { $0.nr == nr }) else { return SeccompAction.allow.value }
-            if rule.tests.isEmpty { return rule.action.value }
-            for test in rule.tests {
-                let hit: Bool
-                switch test {
-                case .anyBits(let arg, let mask): hit = UInt32(truncatingIfNeeded: args[arg]) & mask != 0
-                case .equals(let arg, let value): hit = UInt32(truncatingIfNeeded: args[arg]) == value
-                case .maskedEquals(let arg, let mask, let value): hit = UInt32(truncatingIfNeeded: args[arg]) & mask == value
+            for rule in rules where rule.nr == nr {
+                if rule.tests.isEmpty { return rule.action.value }
+                for test in rule.tests {
+                    let hit: Bool
+                    switch test {
+                    case .anyBits(let arg, let mask): hit = UInt32(truncatingIfNeeded: args[arg]) & mask != 0
+                    case .equals(let arg, let value): hit = UInt32(truncatingIfNeeded: args[arg]) == value
+                    case .maskedEquals(let arg, let mask, let value): hit = UInt32(truncatingIfNeeded: args[arg]) & mask == value
+                    }
+                    if hit { return rule.action.value }
                 }
-                if hit { return rule.action.value }
+                if let otherwise = rule.otherwise { return otherwise.value }
             }
-            return rule.otherwise.value
+            return SeccompAction.allow.value
         }
         var rng = SplitMix64(state: 0x5ecc0)
         var ruleSets = [SeccompPolicy.rules]
@@ -152,7 +159,9 @@ struct SeccompCompilerTests {
             ruleSets.append((0..<size).map { _ in
                 let nr = UInt32.random(in: 0..<500, using: &rng)
                 let tests: [SeccompArgTest] = Bool.random(using: &rng) ? [] : [.equals(arg: Int.random(in: 0..<6, using: &rng), value: UInt32.random(in: 0..<4, using: &rng))]
-                return SeccompRule(nr: nr, tests: tests, action: .errno(UInt16.random(in: 1..<100, using: &rng)))
+                // Some rules fall through to the next one for their number.
+                let otherwise: SeccompAction? = UInt8.random(in: 0..<3, using: &rng) == 0 ? nil : .allow
+                return SeccompRule(nr: nr, tests: tests, action: .errno(UInt16.random(in: 1..<100, using: &rng)), otherwise: otherwise)
             })
         }
         for rules in ruleSets {

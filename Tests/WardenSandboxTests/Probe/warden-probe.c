@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/perf_event.h>
+#include <linux/vm_sockets.h>
 
 static int result(long rc, const char *what) {
     if (rc >= 0) { printf("ok %s\n", what); return 0; }
@@ -247,11 +248,19 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "tcgets")) { struct termios t; return result(ioctl(atoi(a), TCGETS, &t), "tcgets"); }
     if (!strcmp(c, "raw-socket")) return result(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), "raw");
     if (!strcmp(c, "packet-socket")) return result(socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), "packet");
+    if (!strcmp(c, "alg-socket")) return result(socket(AF_ALG, SOCK_SEQPACKET, 0), "alg");
     if (!strcmp(c, "udp-socket")) return result(socket(AF_INET, SOCK_DGRAM, 0), "udp");
     if (!strcmp(c, "connect")) return do_connect_tcp(a);
     if (!strcmp(c, "bind")) return do_bind_tcp();
     if (!strcmp(c, "unix-abstract")) return do_unix(a, 1);
     if (!strcmp(c, "unix-path")) return do_unix(a, 0);
+    if (!strcmp(c, "vsock")) {
+        /* AF_VSOCK is not network-namespaced: CID 2 is the hypervisor host. */
+        int s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0) return result(-1, "socket");
+        struct sockaddr_vm v = { .svm_family = AF_VSOCK, .svm_cid = (unsigned)atoi(a), .svm_port = (unsigned)atoi(b) };
+        return result(connect(s, (struct sockaddr *)&v, sizeof v), "connect-vsock");
+    }
     if (!strcmp(c, "socketpair")) return do_socketpair();
     if (!strcmp(c, "dns")) { struct addrinfo *ai; int rc = getaddrinfo(a, "80", NULL, &ai); if (rc == 0) { printf("ok resolved\n"); return 0; } printf("err %s dns\n", gai_strerror(rc)); return 1; }
     if (!strcmp(c, "kill-all")) { pid_t p = fork(); if (p == 0) { pause(); _exit(0); } return result(kill(-1, SIGKILL), "kill"); }
