@@ -32,7 +32,7 @@ public enum SeccompPolicy {
     /// history of vulnerabilities that no tool needs to reach.
     static let tiocsti: UInt32 = 0x5412, tioclinux: UInt32 = 0x541C, tiocsetd: UInt32 = 0x5423
     static let afUnix: UInt32 = 1, afInet: UInt32 = 2, afInet6: UInt32 = 10, afNetlink: UInt32 = 16
-    static let afPacket: UInt32 = 17, sockRaw: UInt32 = 3
+    static let sockRaw: UInt32 = 3
     static let eperm: UInt16 = 1, enosys: UInt16 = 38
     /// S_ISUID | S_ISGID.
     static let setIDBits: UInt32 = 0o6000
