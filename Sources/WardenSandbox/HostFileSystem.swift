@@ -67,7 +67,10 @@ public struct RealHostFileSystem: HostFileSystem {
             if n == 0 { break }
             text += buf[0..<n]
         }
-        return KernelMounts.parse(mountinfo: text)
+        // Every line must parse: a line skipped here could be a kernel filesystem not hidden.
+        let entries = KernelMounts.parse(mountinfo: text)
+        let lines = text.split(separator: 0x0A).count
+        return entries.count == lines ? entries : nil
     }
 
     public func resolved(_ path: String) -> String? {
