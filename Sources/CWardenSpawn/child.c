@@ -43,14 +43,10 @@ static int run_op(const struct wsp_op *op) {
     }
     case WSP_OP_BIND: {
         // From a descriptor opened without following symlinks (see w_open_source).
-        int src = w_open_source(op->src);
-        if (src < 0) return -1;
-        int tree = w_open_tree(src, "", W_OPEN_TREE_CLONE | W_OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-        int saved = errno;
-        close(src);
-        if (tree < 0) { errno = saved; return -1; }
+        int tree = w_clone_source(op->src, AT_RECURSIVE);
+        if (tree < 0) return -1;
         int moved = w_move_mount(tree, "", AT_FDCWD, op->dst, W_MOVE_MOUNT_F_EMPTY_PATH);
-        saved = errno;
+        int saved = errno;
         close(tree);
         if (moved != 0) { errno = saved; return -1; }
         struct w_mount_attr attr = { 0 };

@@ -51,12 +51,8 @@ int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
     if (rc != 0) return rc;
 
-    int src = w_open_source(path);
-    if (src < 0) { rc = -errno; close(nsfd); return rc; }
-    int tree = w_open_tree(src, "", W_OPEN_TREE_CLONE | W_OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-    if (tree < 0) rc = -errno;
-    close(src);
-    if (tree < 0) { close(nsfd); return rc; }
+    int tree = w_clone_source(path, 0);
+    if (tree < 0) { rc = -errno; close(nsfd); return rc; }
     struct w_mount_attr attr = { 0 };
     attr.attr_set = W_MOUNT_ATTR_IDMAP | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV
                   | (readonly ? W_MOUNT_ATTR_RDONLY : 0);
@@ -69,13 +65,8 @@ int wsp_idmapped_tree(const char *path, uint32_t disk_uid, uint32_t disk_gid,
 }
 
 int wsp_clone_tree(const char *path, int recursive, int readonly, int nodev) {
-    unsigned flags = W_OPEN_TREE_CLONE | W_OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
-    int src = w_open_source(path);
-    if (src < 0) return -errno;
-    int tree = w_open_tree(src, "", flags);
-    int saved = errno;
-    close(src);
-    if (tree < 0) return -saved;
+    int tree = w_clone_source(path, recursive ? AT_RECURSIVE : 0);
+    if (tree < 0) return -errno;
     struct w_mount_attr attr = { 0 };
     attr.attr_set = W_MOUNT_ATTR_NOSUID | (nodev ? W_MOUNT_ATTR_NODEV : 0) | (readonly ? W_MOUNT_ATTR_RDONLY : 0);
     if (w_mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) != 0) {

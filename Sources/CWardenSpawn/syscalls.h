@@ -104,6 +104,17 @@ static inline int w_open_source(const char *path) {
     struct w_open_how how = { (uint64_t)(O_PATH | O_CLOEXEC), 0, W_RESOLVE_NO_SYMLINKS | W_RESOLVE_NO_MAGICLINKS };
     return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 }
+// A detached clone (open_tree OPEN_TREE_CLONE | `flags`) of the tree at `path`, opened with
+// w_open_source. Returns the tree fd, or -1 with errno set.
+static inline int w_clone_source(const char *path, unsigned flags) {
+    int src = w_open_source(path);
+    if (src < 0) return -1;
+    int tree = w_open_tree(src, "", W_OPEN_TREE_CLONE | W_OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | flags);
+    int saved = errno;
+    close(src);
+    errno = saved;
+    return tree;
+}
 static inline int w_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }

@@ -1,9 +1,10 @@
 import WardenCore
 
-/// Applies `KernelMounts` while one plan is built: reads the host's mount table once, refuses
-/// a bind whose source is itself on a kernel filesystem, and collects the kernel filesystems
-/// mounted inside each bound tree so the plan hides them (an empty, read-only, mode-0000
-/// tmpfs over each: the same mask as a denied path). Fails closed when the table is unreadable.
+/// Resolves bind sources while one plan is built and applies `KernelMounts` to them: reads the
+/// host's mount table once, refuses a source on a kernel filesystem, and collects the kernel
+/// filesystems mounted inside each bound tree so the plan hides them (an empty, read-only,
+/// mode-0000 tmpfs over each: the same mask as a denied path). Fails closed when the table is
+/// unreadable or a source cannot be resolved.
 struct KernelMountGuard {
     let fs: HostFileSystem
     private var table: [KernelMounts.Entry]?
@@ -30,19 +31,21 @@ struct KernelMountGuard {
         return real
     }
 
-    /// Refuses `src` when it lies on a kernel filesystem (host /proc, /sys, /dev, ...).
-    mutating func refuseKernelSource(_ src: String) throws(WardenError) {
-        if let type = KernelMounts.kernelType(containing: try real(src), in: try entries()) {
+    /// The source of a bind at `dst`, resolved once (`realpath`): the plan, the parent's tree
+    /// clones and the child all use this path, and the child opens it refusing any symlink, so
+    /// a component swapped for a symlink after planning fails the run instead of being
+    /// followed. Refuses a source on or under a kernel filesystem, and notes the kernel
+    /// filesystems mounted inside it (the bind is recursive) for the plan to hide.
+    mutating func source(_ src: String, boundAt dst: String) throws(WardenError) -> String {
+        let root = try real(src)
+        let table = try entries()
+        if let type = KernelMounts.kernelType(containing: root, in: table) {
             throw .denied("sandbox.mount_source_kernel", "mount source '\(src)' is on the host's \(type) filesystem, a kernel interface: the sandbox has its own /proc and /dev and no /sys, and never receives the host's")
         }
-    }
-
-    /// Notes the kernel filesystems mounted inside `src` (bound recursively at `dst`).
-    mutating func hideKernelMounts(bound src: String, at dst: String) throws(WardenError) {
-        let root = try real(src)
-        for e in KernelMounts.kernelMounts(below: root, in: try entries()) {
+        for e in KernelMounts.kernelMounts(below: root, in: table) {
             let rest = root == "/" ? e.mountPoint : String(e.mountPoint.dropFirst(root.count))
             hidden.append(dst == "/" ? rest : dst + rest)
         }
+        return root
     }
 }

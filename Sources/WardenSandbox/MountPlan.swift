@@ -56,16 +56,12 @@ public struct MountPlan: Sendable {
             for tree in systemTrees {
                 switch fs.kind(of: tree) {
                 case .directory:
-                    plan.bind(tree, tree, readOnly: true)
-                    try kernel.hideKernelMounts(bound: tree, at: tree)
+                    plan.bind(try kernel.source(tree, boundAt: tree), tree, readOnly: true)
                 case .symlink(let target): plan.symlink(target, at: tree)
                 default: break
                 }
             }
-            plan.etc(spec, fs: fs)
-            for path in etcEntries where fs.kind(of: path) == .directory {
-                try kernel.hideKernelMounts(bound: path, at: path)
-            }
+            try plan.etc(spec, fs: fs, kernel: &kernel)
             plan.tmpfs("/tmp", options: "mode=1777,size=\(spec.tmpSizeMB)m", writable: true)
             plan.ensureDir("/proc")
             plan.ops.append(.proc("/proc"))
@@ -81,16 +77,15 @@ public struct MountPlan: Sendable {
                 case .missing:
                     throw .notFound("sandbox.mount_source_missing", "mount source '\(src)' does not exist")
                 case .directory, .file:
-                    try kernel.refuseKernelSource(src)
+                    let real = try kernel.source(src, boundAt: dst)
                     if writable {
                         plan.ensureParents(dst)
                         plan.mountpoint(dst, directory: fs.kind(of: src) == .directory)
-                        plan.ops.append(.bindWritable(source: src, destination: dst))
-                        plan.view.append((dst, .hostTree(source: src, writable: true)))
+                        plan.ops.append(.bindWritable(source: real, destination: dst))
+                        plan.view.append((dst, .hostTree(source: real, writable: true)))
                     } else {
-                        plan.bind(src, dst, readOnly: true, directory: fs.kind(of: src) == .directory)
+                        plan.bind(real, dst, readOnly: true, directory: fs.kind(of: src) == .directory)
                     }
-                    try kernel.hideKernelMounts(bound: src, at: dst)
                 case .symlink:
                     throw .usage("sandbox.mount_source_symlink", "mount source '\(src)' is a symlink; give the real path")
                 case .other:
@@ -204,7 +199,7 @@ public struct MountPlan: Sendable {
     }
 
     /// A private, read-only /etc holding only the sandbox user and a few host files.
-    private mutating func etc(_ spec: SandboxSpec, fs: HostFileSystem) {
+    private mutating func etc(_ spec: SandboxSpec, fs: HostFileSystem, kernel: inout KernelMountGuard) throws(WardenError) {
         tmpfs("/etc", options: "mode=0755,size=1m", writable: false)
         let id = MountPlan.insideID
         let files: [(String, String)] = [
@@ -219,8 +214,8 @@ public struct MountPlan: Sendable {
         }
         for path in MountPlan.etcEntries {
             switch fs.kind(of: path) {
-            case .directory: bind(path, path, readOnly: true)
-            case .file: bind(path, path, readOnly: true, directory: false)
+            case .directory: bind(try kernel.source(path, boundAt: path), path, readOnly: true)
+            case .file: bind(try kernel.source(path, boundAt: path), path, readOnly: true, directory: false)
             case .symlink(let target):
                 ops.append(.symlink(target: target, at: path))
                 created.insert(path)

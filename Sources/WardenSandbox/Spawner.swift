@@ -203,15 +203,11 @@ enum Spawner {
         return SpawnFailure.error(result, request: request)
     }
 
-    /// A bind source as the child reaches it: the host root is at `WSP_OLDROOT` there and its
-    /// own root is the scratch tmpfs, so an absolute symlink inside the path would resolve
-    /// against the wrong root. The path is resolved here first (the kernel follows the same
-    /// symlinks for a bind; the planner already refused a source that is itself a symlink).
+    /// A bind source as the child reaches it: the host root is at `WSP_OLDROOT` there. The
+    /// planner resolved the path once (`KernelMountGuard.source`; an absolute symlink would
+    /// resolve against the child's scratch root), and the child refuses any symlink in it.
     static func hostSource(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return WSP_OLDROOT + path }
-        defer { free(resolved) }
-        let real = String(cString: resolved)
-        return WSP_OLDROOT + (real == "/" ? "" : real)
+        WSP_OLDROOT + (path == "/" ? "" : path)
     }
 
     /// The highest capability number of the running kernel (constant while it runs).

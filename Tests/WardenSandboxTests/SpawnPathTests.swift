@@ -67,8 +67,9 @@ struct SpawnPathTests {
     }
 
     /// A bind source reached through an absolute symlink in one of its parent directories is
-    /// resolved on the host first (the child's own root is a scratch tmpfs meanwhile), and a
-    /// source under /tmp is not hidden by that tmpfs.
+    /// resolved on the host when planning (the child's own root is a scratch tmpfs meanwhile,
+    /// and every later step refuses symlinks), and a source under /tmp is not hidden by that
+    /// tmpfs.
     @Test(arguments: Harness.Mode.allCases)
     func bindSourceBehindAnAbsoluteSymlinkAndUnderTmp(mode: Harness.Mode) throws {
         let dir = try Harness.tempDir("linked")
@@ -80,6 +81,22 @@ struct SpawnPathTests {
         #expect(symlink(dir + "/real", dir + "/link") == 0)
         let r = try Harness.probe(mode, flags: ["--ro", dir + "/link/file:/data/file"], ["read", "/data/file"])
         #expect(r.verdict.hasPrefix("ok"), "\(r.stdout) \(r.stderr)")
+        // The same through the paths that clone trees in the parent: a writable tree (idmapped
+        // as root) and, as root, a tree behind a directory the sandbox uid cannot search.
+        try FileManager.default.createDirectory(atPath: dir + "/real/ws", withIntermediateDirectories: false)
+        chmod(dir + "/real/ws", 0o755)
+        chown(dir + "/real/ws", 65534, 65534)
+        let w = try Harness.probe(mode, flags: ["--rw", dir + "/link/ws:/w"], ["write", "/w/made"])
+        #expect(w.verdict.hasPrefix("ok"), "\(w.stdout) \(w.stderr)")
+        if mode == .root {
+            try FileManager.default.createDirectory(atPath: dir + "/real/closed/pub", withIntermediateDirectories: true)
+            chmod(dir + "/real/closed", 0o700)
+            chmod(dir + "/real/closed/pub", 0o755)
+            try "behind\n".write(toFile: dir + "/real/closed/pub/f", atomically: false, encoding: .utf8)
+            chmod(dir + "/real/closed/pub/f", 0o644)
+            let c = try Harness.probe(mode, flags: ["--ro", dir + "/link/closed/pub:/c"], ["read", "/c/f"])
+            #expect(c.verdict.hasPrefix("ok"), "\(c.stdout) \(c.stderr)")
+        }
     }
 
     /// Nothing is created on the host for the new root: no staging directory appears in /tmp
