@@ -127,7 +127,11 @@ struct Context {
     /// could have planted that symlink on an earlier run to point the tree anywhere on the
     /// host (`./vendor` → `/root`). Symlinks elsewhere (`/lib64` → `usr/lib64`) are fine.
     mutating func refuseTreesRedirectedInsideWritableTrees() {
+        // A tree whose path holds no symlink at all cannot be redirected (decide() runs per request).
+        guard !writableTrees.isEmpty, readonlyTrees.contains(where: { $0.lexical != $0.real })
+                || writableTrees.contains(where: { $0.lexical != $0.real }) else { return }
         func redirected(_ t: (lexical: NormalizedPath, real: NormalizedPath)) -> NormalizedPath? {
+            guard t.lexical != t.real else { return nil }
             for w in writableTrees where t.lexical != w.lexical {
                 // Where the tree would be if nothing below the writable tree were a symlink.
                 let expected: NormalizedPath?
@@ -142,18 +146,17 @@ struct Context {
             }
             return nil
         }
-        var refused: [(key: String, lexical: NormalizedPath)] = []
-        for (key, list) in [("readonly", readonlyTrees), ("writable", writableTrees)] {
-            for t in list {
-                guard let w = redirected(t) else { continue }
-                refused.append((key, t.lexical))
+        // Judged against the writable trees as given; refused trees are then not mounted.
+        let readonly = readonlyTrees.map { ($0, redirected($0)) }
+        let writable = writableTrees.map { ($0, redirected($0)) }
+        for (key, list) in [("readonly", readonly), ("writable", writable)] {
+            for case (let t, let w?) in list {
                 fail("filesystem.\(key)", "policy.path.tree_redirected",
                      "tree \(t.lexical) resolves to \(t.real) through a symlink inside writable tree \(w), which a tool could have planted; name the real path")
             }
         }
-        guard !refused.isEmpty else { return }
-        readonlyTrees.removeAll { t in refused.contains { $0.key == "readonly" && $0.lexical == t.lexical } }
-        writableTrees.removeAll { t in refused.contains { $0.key == "writable" && $0.lexical == t.lexical } }
+        readonlyTrees = readonly.filter { $0.1 == nil }.map(\.0)
+        writableTrees = writable.filter { $0.1 == nil }.map(\.0)
     }
 
     /// The existing, non-denied trees: absolute ones as prepared, `./` ones resolved now.
