@@ -188,6 +188,18 @@ public struct Confinement: Sendable, Hashable {
     public var network: NetworkMode
     /// The policy's `network.unix_sockets`: AF_UNIX sockets may be created.
     public var unixSockets = false
+    /// Entries kept read-only at the top of writable trees (`ProtectedNames.defaults` less
+    /// the policy's `filesystem.unprotect`).
+    public var protectedNames: [String] = ProtectedNames.defaults
+    /// What the policy unprotected (recorded in the decision).
+    public var unprotected: [String] = []
+    /// Globs of entries kept read-only inside writable trees: the policy's `filesystem.protect`
+    /// and, unless `.git` is unprotected, every nested `.git`.
+    public var protectGlobs: [PathGlob] = []
+    /// Existing matches of `protectGlobs` inside the writable trees; filled by `PolicyGate.authorize`.
+    public var readOnlyPaths: [String] = []
+    /// The policy's `filesystem.allow_system_writes`.
+    public var allowSystemWrites = false
 
     public enum NetworkMode: Sendable, Hashable {
         /// A fresh network namespace with no usable interface (loopback down) and TCP denied by Landlock.

@@ -1,3 +1,4 @@
+import WardenCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -147,4 +148,9 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
 public struct PolicyFieldError: Error, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
+}
+
+extension PathGlob {
+    /// `ProtectedNames.nestedGitGlob` as a glob (a constant pattern: parsing cannot fail).
+    public static let nestedGit: [PathGlob] = (try? PathGlob(ProtectedNames.nestedGitGlob)).map { [$0] } ?? []
 }

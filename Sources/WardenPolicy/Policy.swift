@@ -37,6 +37,13 @@ public struct FilesystemRules: Sendable, Hashable {
     public var readonly: [String] = []
     public var writable: [String] = []
     public var deny: [PathGlob] = []
+    /// More entries kept read-only inside writable trees where they exist (globs), on top of
+    /// `ProtectedNames.defaults` and every nested `.git`.
+    public var protect: [PathGlob] = []
+    /// Default protected entries this policy drops, each named exactly (recorded in the decision).
+    public var unprotect: [String] = []
+    /// Writable trees may be system directories or contain another user's home (`SystemTrees`).
+    public var allowSystemWrites = false
     public init() {}
 }
 

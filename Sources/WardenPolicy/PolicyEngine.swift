@@ -405,11 +405,16 @@ struct Context {
         let key = Array(executable.utf8)
         let at = executables.firstIndex { !$0.utf8.lexicographicallyPrecedes(key) } ?? executables.endIndex
         if at == executables.endIndex || !executables[at].utf8.elementsEqual(key) { executables.insert(executable, at: at) }
-        let confinement = Confinement(
+        var confinement = Confinement(
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
             denyGlobs: policy.filesystem.deny, maskedPaths: [], executable: executable, argv: request.argv,
             executables: executables, workingDirectory: (realCwd ?? cwd).description,
             limits: limits, network: .none, unixSockets: policy.network.unixSockets)
+        let fsRules = policy.filesystem
+        confinement.protectedNames = ProtectedNames.defaults.filter { !fsRules.unprotect.contains($0) }
+        confinement.unprotected = fsRules.unprotect
+        confinement.protectGlobs = fsRules.protect + (fsRules.unprotect.contains(".git") ? [] : PathGlob.nestedGit)
+        confinement.allowSystemWrites = fsRules.allowSystemWrites
         return decision(.allow(confinement))
     }
 

@@ -57,6 +57,10 @@ public struct PolicyGate: Sendable {
             // Mask before reserving: if the walk fails (closed), nothing is spent or consumed.
             confinement.maskedPaths = try DenyGlobMasker.expand(confinement.denyGlobs, under: confinement.readonly + confinement.writable,
                                                                 cacheDirectory: maskCacheDirectory)
+            // Protected entries deeper in writable trees (nested repositories, the policy's own
+            // globs): kept read-only where they exist when the run starts.
+            confinement.readOnlyPaths = try DenyGlobMasker.expand(confinement.protectGlobs, under: confinement.writable,
+                                                                  cacheDirectory: maskCacheDirectory)
             let reservation = try store.admit(decision, request: request, policy: p, approval: approval, now: now, durability: durability)
             return .allowed(decision, confinement, reservation)
         }

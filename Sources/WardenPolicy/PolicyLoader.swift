@@ -114,7 +114,7 @@ public enum PolicyLoader {
     }
 
     static func filesystem(_ node: Node, _ r: YAMLReader) throws(WardenError) -> FilesystemRules {
-        let m = try r.mapping(node, "filesystem", allowed: ["readonly", "writable", "deny"])
+        let m = try r.mapping(node, "filesystem", allowed: ["readonly", "writable", "deny", "protect", "unprotect", "allow_system_writes"])
         var f = FilesystemRules()
         for key in ["readonly", "writable"] {
             guard let list = m[key] else { continue }
@@ -140,6 +140,26 @@ public enum PolicyLoader {
                 }
             }
         }
+        if let list = m["protect"] {
+            for (i, item) in try r.sequence(list, "filesystem.protect").enumerated() {
+                let field = "filesystem.protect[\(i)]"
+                let text = try r.string(item, field)
+                do throws(PolicyFieldError) { f.protect.append(try PathGlob(text)) } catch {
+                    throw r.error("policy.glob", item, field, error.message)
+                }
+            }
+        }
+        if let list = m["unprotect"] {
+            for (i, item) in try r.sequence(list, "filesystem.unprotect").enumerated() {
+                let field = "filesystem.unprotect[\(i)]"
+                let name = try r.string(item, field)
+                guard ProtectedNames.isDefault(name) else {
+                    throw r.error("policy.unprotect", item, field, "\"\(name)\" is not a protected entry; name one of: \(ProtectedNames.defaults.joined(separator: " "))")
+                }
+                if !f.unprotect.contains(name) { f.unprotect.append(name) }
+            }
+        }
+        if let b = m["allow_system_writes"] { f.allowSystemWrites = try r.bool(b, "filesystem.allow_system_writes") }
         return f
     }
 

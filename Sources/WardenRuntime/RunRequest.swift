@@ -24,6 +24,9 @@ public struct RunRequest: Sendable {
     /// Whether the caller needs the outcome's CloudEvent (`--events`, `--json`). With no sink
     /// configured and nobody asking, none is built: the ledger records the run either way.
     public var eventWanted = true
+    /// Files the request's values were read from (`--approval @FILE`): never visible to the
+    /// tool, and refused when a writable tree of the run contains one.
+    public var inputFiles: [String] = []
 
     public init(tool: ToolReference, tenant: String, policyPath: String? = nil, session: String? = nil,
                 arguments: [String] = [], approvalToken: String? = nil,

@@ -81,6 +81,7 @@ public final class Runner: @unchecked Sendable {
             do throws(WardenError) {
                 let (prepared, execRequest) = try decideInputs(request, admitted)
                 policyName = prepared.policy.name
+                try refuseWritableInputs(request, policyFile: try policyPath(request), writable: prepared.policy.filesystem.writable)
                 // Deferred sync: the next ledger commit (synced, on the same database) persists the
                 // reservation and approval consumption before the tool starts.
                 gateOutcome = try gate.authorize(execRequest, policy: prepared, approvalToken: request.approvalToken, now: now,
@@ -114,9 +115,10 @@ public final class Runner: @unchecked Sendable {
                                           reasons: ["approval required for \(need.operation): warden approve \(need.requestID) --key APPROVER"])
             case .allowed(let decision, let confinement, let reservation):
                 outcome.decision = decision
+                let protection = protectionDetails(confinement)
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "allow",
                       details: ["policy": .string(policyName), "operations": .array(decision.operations.map { .string($0.rawValue) }),
-                                           "executables": .array(confinement.executables.map { .string($0) })])
+                                "executables": .array(confinement.executables.map { .string($0) })].merging(protection) { a, _ in a })
                 if let token = request.approvalToken {
                     // The gate verified the token; its fields name who approved what, for the record.
                     let parsed = try? JWS.parse(token)
@@ -136,14 +138,14 @@ public final class Runner: @unchecked Sendable {
                 do throws(WardenError) {
                     spec = try SpecBuilder.spec(confinement, tool: .init(artifactFD: admitted.artifact.fd, sandboxPath: m.sandboxPath),
                                                 environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
-                                                stdin: request.stdin)
+                                                stdin: request.stdin, hidden: try hiddenPaths(request))
                     stage(&log, .executionStarted, request, outcome, subject: m.reference, decision: "allow",
-                          details: ["digest": .string(m.digest.description),
+                          details: protection.merging(["digest": .string(m.digest.description),
                                                "argv": .array(confinement.argv.map { .string($0) }),
                                                "limits": .object(["wall_seconds": .int(confinement.limits.wallSeconds),
                                                                   "cpu_seconds": .int(confinement.limits.cpuSeconds),
                                                                   "memory_mb": .int(confinement.limits.memoryMB),
-                                                                  "pids": .int(confinement.limits.pids)])])
+                                                                  "pids": .int(confinement.limits.pids)])]) { _, b in b })
                     // Admission, decision, approval and start: durable, in one commit, before the tool
                     // runs. The commit is made while the sandbox is being assembled (the program does
                     // not exist until it returns), so its fsync overlaps the setup.
@@ -253,6 +255,40 @@ public final class Runner: @unchecked Sendable {
             tenant: request.tenant, session: request.session, argv: m.entrypoint + request.arguments, workingDirectory: cwd,
             paths: paths, egress: egress, exposure: labels, tool: "\(m.reference) \(m.digest)")
         return (PreparedPolicy(policy, host: ToolHostView(base: LiveHostView(), toolPath: m.sandboxPath)), execRequest)
+    }
+
+    /// Warden's own host paths that the run's sandbox must never show: the home (keys,
+    /// database, socket, artifacts), the policy file and any file a value was read from.
+    func hiddenPaths(_ request: RunRequest) throws(WardenError) -> [String] {
+        [home.root, try policyPath(request)] + request.inputFiles
+    }
+
+    /// A tool must not edit the rules of its next run: the policy file, or a file a request
+    /// value was read from, inside a tree this run may write is refused.
+    func refuseWritableInputs(_ request: RunRequest, policyFile: String, writable: [String]) throws(WardenError) {
+        guard !writable.isEmpty else { return }
+        if let tree = HostPlaces.tree(containing: policyFile, among: writable) {
+            throw .denied("policy.file_writable", "policy file \(policyFile) lies inside the writable tree \(tree) it grants: a tool could rewrite the rules of its next run; keep the policy outside every writable tree")
+        }
+        for file in request.inputFiles {
+            if let tree = HostPlaces.tree(containing: file, among: writable) {
+                throw .denied("run.input_writable", "\(file) lies inside the writable tree \(tree): a tool could replace what the next run reads from it; keep it outside every writable tree")
+            }
+        }
+    }
+
+    /// What the records say about self-protection: unprotected entries and writable system
+    /// trees (only when there are any).
+    func protectionDetails(_ c: Confinement) -> [String: JSONValue] {
+        var d: [String: JSONValue] = [:]
+        if !c.unprotected.isEmpty { d["unprotected"] = .array(c.unprotected.map { .string($0) }) }
+        if c.allowSystemWrites {
+            let system = HostPlaces.systemWrites(c.writable)
+            if !system.isEmpty {
+                d["system_writes"] = .array(system.map { .object(["tree": .string($0.tree), "reason": .string($0.reason)]) })
+            }
+        }
+        return d
     }
 
     /// The given policy, else the tenant's, else the home default.

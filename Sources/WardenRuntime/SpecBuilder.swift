@@ -19,9 +19,10 @@ public enum SpecBuilder {
     /// The sandbox for one allowed run. Every tree the policy allows is mounted at its own
     /// path (read-only or writable), the artifact's verified bytes read-only at `/tool/<name>`, and only the
     /// policy's executables plus the artifact may be executed.
+    /// `hidden` are Warden's own host paths (home, policy file, approval file): no sandbox sees them.
     public static func spec(_ c: Confinement, tool: ToolMount,
                             environment: [String: String] = [:],
-                            stdin: SandboxSpec.StandardInput = .null) throws(WardenError) -> SandboxSpec {
+                            stdin: SandboxSpec.StandardInput = .null, hidden: [String] = []) throws(WardenError) -> SandboxSpec {
         guard case .none = c.network else {
             // decide() refuses egress until network confinement exists; never open a hole here.
             throw .denied("network.unsupported", "network egress is not available in this Warden build; the run was refused")
@@ -39,6 +40,7 @@ public enum SpecBuilder {
         return SandboxSpec(
             command: c.executable, arguments: Array(c.argv.dropFirst()), mounts: mounts, systemMounts: true,
             allowExec: allowExec, maskedPaths: c.maskedPaths, cwd: c.workingDirectory, environment: environment,
-            limits: limits, network: .none, stdin: stdin, unixSockets: c.unixSockets)
+            limits: limits, network: .none, stdin: stdin, unixSockets: c.unixSockets, hiddenHostPaths: hidden,
+            protectedNames: c.protectedNames, readOnlyPaths: c.readOnlyPaths, allowSystemWrites: c.allowSystemWrites)
     }
 }

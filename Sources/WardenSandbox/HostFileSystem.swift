@@ -27,6 +27,26 @@ public protocol HostFileSystem: Sendable {
     func mountTable() -> [KernelMounts.Entry]?
     /// `path` with every symlink resolved, or nil when it cannot be resolved.
     func resolved(_ path: String) -> String?
+    /// Users' home directories (uid, path as listed), from /etc/passwd.
+    func userHomes() -> [(uid: UInt32, path: String)]
+    /// True for an empty directory of mode 0500: a placeholder an earlier run left (`Placeholders`).
+    func placeholderShaped(_ path: String) -> Bool
+    /// Whether this process may create entries in `dir` (write and search permission, a
+    /// writable filesystem). Rootless, the tool has exactly the caller's access.
+    func canCreateEntries(in dir: String) -> Bool
+}
+
+extension HostFileSystem {
+    public func userHomes() -> [(uid: UInt32, path: String)] {
+        guard let bytes = head(of: "/etc/passwd", limit: 1 << 22) else { return [] }
+        return SystemTrees.homes(passwd: String(decoding: bytes, as: UTF8.self))
+    }
+
+    public func placeholderShaped(_ path: String) -> Bool { Placeholders.isPlaceholder(path) }
+
+    public func canCreateEntries(in dir: String) -> Bool {
+        faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0
+    }
 }
 
 /// What the planner knows about an immutably sealed descriptor.

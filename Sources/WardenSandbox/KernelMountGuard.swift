@@ -15,7 +15,7 @@ struct KernelMountGuard {
         self.fs = fs
     }
 
-    private mutating func entries() throws(WardenError) -> [KernelMounts.Entry] {
+    mutating func entries() throws(WardenError) -> [KernelMounts.Entry] {
         if let table { return table }
         guard let read = fs.mountTable(), !read.isEmpty else {
             throw .denied("sandbox.mount_table", "cannot read /proc/self/mountinfo, so Warden cannot keep the host's kernel filesystems (proc, sysfs, cgroup, ...) out of the sandbox's bind mounts")

@@ -4,14 +4,20 @@
 /// `/proc/sys`. Binds are recursive, so `--ro /:/host` would otherwise carry the host's
 /// /proc, /sys and /dev/pts along. Pure: parses /proc/self/mountinfo and answers for paths.
 public enum KernelMounts {
-    /// One line of /proc/self/mountinfo: where a filesystem is mounted and its type.
+    /// One line of /proc/self/mountinfo: where a filesystem is mounted and its type, and which
+    /// part of which filesystem it shows (`device` major:minor, `root` the path inside that
+    /// filesystem), so two host paths can be told to be the same directory (`HostAliases`).
     public struct Entry: Sendable, Equatable {
         public let mountPoint: String
         public let fsType: String
+        public let device: String
+        public let root: String
 
-        public init(mountPoint: String, fsType: String) {
+        public init(mountPoint: String, fsType: String, device: String = "", root: String = "/") {
             self.mountPoint = mountPoint
             self.fsType = fsType
+            self.device = device
+            self.root = root
         }
     }
 
@@ -60,7 +66,8 @@ public enum KernelMounts {
         guard fields.count >= 10,
               let dash = fields.indices.first(where: { $0 >= 6 && fields[$0].count == 1 && line[fields[$0].lowerBound] == 0x2D }),
               dash + 1 < fields.count else { return nil }
-        return Entry(mountPoint: unescape(line[fields[4]]), fsType: String(decoding: line[fields[dash + 1]], as: UTF8.self))
+        return Entry(mountPoint: unescape(line[fields[4]]), fsType: String(decoding: line[fields[dash + 1]], as: UTF8.self),
+                     device: String(decoding: line[fields[2]], as: UTF8.self), root: unescape(line[fields[3]]))
     }
 
     /// The type of the outermost kernel filesystem mounted at or above `path` (a real,

@@ -15,6 +15,10 @@ public enum MountOp: Sendable, Equatable {
     case readOnly(String)
     /// Creates a file on the root tmpfs holding the `size` bytes of the sealed descriptor `fd`.
     case copy(fd: Int32, to: String, size: Int, mode: Int)
+    /// Binds the sandbox's own `path` (already mounted: inside a writable tree) over itself,
+    /// read-only: the entry stays readable, with the writable tree's id mapping, and cannot
+    /// be written, renamed, removed or linked into.
+    case rebindReadOnly(String)
 }
 
 /// How a path inside the sandbox is backed, used to resolve executables and Landlock rules.
@@ -29,10 +33,19 @@ public enum ViewEntry: Sendable, Equatable {
 
 /// The ordered mount operations plus the resulting view of the filesystem.
 public struct MountPlan: Sendable {
-    public private(set) var ops: [MountOp] = []
+    public internal(set) var ops: [MountOp] = []
     /// Mount destinations and what backs them (later entries cover earlier ones).
-    public private(set) var view: [(path: String, entry: ViewEntry)] = []
-    private var created: Set<String> = ["/"]
+    public internal(set) var view: [(path: String, entry: ViewEntry)] = []
+    var created: Set<String> = ["/"]
+    /// Every bind of a host tree: its resolved source, where it appears, whether writable.
+    var binds: [(source: String, destination: String, writable: Bool)] = []
+    /// Host directories created for this run so absent protected entries can be masked
+    /// (`Placeholders`), with the owner they get.
+    public internal(set) var placeholders: [Placeholder] = []
+    /// Writable trees that are system directories, allowed by `allowSystemWrites`.
+    public internal(set) var systemWrites: [String] = []
+    /// Protected entries kept read-only or masked, as sandbox paths (for the report).
+    public internal(set) var protected: [String] = []
     /// Device nodes bound into /dev (sandbox paths).
     public private(set) var devices: [String] = []
     /// Bytes of the files copied onto the root tmpfs (it is sized to hold them).
@@ -83,6 +96,7 @@ public struct MountPlan: Sendable {
                         plan.mountpoint(dst, directory: fs.kind(of: src) == .directory)
                         plan.ops.append(.bindWritable(source: real, destination: dst))
                         plan.view.append((dst, .hostTree(source: real, writable: true)))
+                        plan.binds.append((real, dst, true))
                     } else {
                         plan.bind(real, dst, readOnly: true, directory: fs.kind(of: src) == .directory)
                     }
@@ -109,7 +123,9 @@ public struct MountPlan: Sendable {
                 plan.copiedBytes += facts.size
             }
         }
-        for masked in spec.maskedPaths {
+        // Warden's own files and the protected entries of writable trees (SelfProtection).
+        let extraMasks = try plan.protect(spec, fs: fs, kernel: &kernel)
+        for masked in spec.maskedPaths + extraMasks {
             // A sealed file is not host-backed, so nothing below would hide it: refuse instead.
             if case .some((_, .sealedFile)) = plan.entry(of: masked) {
                 throw .denied("sandbox.sealed_file", "masked path \(masked) is a sealed file; it cannot be hidden, so the run is refused")
@@ -156,7 +172,7 @@ public struct MountPlan: Sendable {
         view.last(where: { SandboxPath.isWithin(path, $0.path) })
     }
 
-    private mutating func ensureDir(_ path: String) {
+    mutating func ensureDir(_ path: String) {
         ensureParents(path)
         if !created.contains(path) {
             ops.append(.dir(path, mode: 0o755))
@@ -183,6 +199,7 @@ public struct MountPlan: Sendable {
         mountpoint(dst, directory: directory)
         ops.append(.bind(source: src, destination: dst, readOnly: readOnly, allowDevices: false))
         view.append((dst, .hostTree(source: src, writable: !readOnly)))
+        binds.append((src, dst, !readOnly))
     }
 
     private mutating func symlink(_ target: String, at path: String) {

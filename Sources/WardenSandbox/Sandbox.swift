@@ -58,6 +58,12 @@ public enum Sandbox {
             "unix_sockets": spec.unixSockets ? "allowed" : "denied (socketpair only)",
         ]
 
+        if !plan.protected.isEmpty { enforcement["protected"] = plan.protected.joined(separator: " ") }
+        if !plan.systemWrites.isEmpty { enforcement["system_writes"] = plan.systemWrites.joined(separator: " ") }
+        // Absent protected entries need something on the host to mount over, for this run only.
+        let placeholders = try PlaceholderLease.acquire(plan.placeholders)
+        defer { placeholders.release() }
+
         let idmapped = rootless ? [:] : try idmappedTrees(plan: plan, fs: fs, hostUID: hostUID, hostGID: hostGID)
         defer { for fd in idmapped.values { close(fd) } }
         let trees = rootless ? [:] : try bindTrees(plan: plan)

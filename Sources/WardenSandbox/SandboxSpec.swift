@@ -1,3 +1,5 @@
+import WardenCore
+
 /// Everything the sandbox needs to run one program: a plain value that `warden exec` flags,
 /// and later a policy, build. Defaults are the secure ones (no network, read-only system
 /// directories, private /tmp, tight limits).
@@ -102,12 +104,33 @@ public struct SandboxSpec: Sendable, Equatable {
     /// daemon's socket in a bound tree would be reachable; `SeccompPolicy.rules`).
     /// `socketpair(2)` is always allowed.
     public var unixSockets: Bool
+    /// Host paths no sandbox may see: Warden's home (keys, `warden.db` and its WAL, the socket,
+    /// artifacts, caches), key files it was pointed at, the run's policy file. Where a bound
+    /// tree contains one it is masked (an empty, read-only node over it); a bind of one, or of
+    /// anything inside one, is refused (`sandbox.mount_source_protected`). Compared by
+    /// filesystem location, not spelling (`HostAliases`).
+    public var hiddenHostPaths: [String]
+    /// Entries kept read-only at the top of every writable tree, masked when absent so they
+    /// cannot be created (`ProtectedNames.defaults`; home-only entries apply to home
+    /// directories). Dropping one is explicit (`--unprotect`, `filesystem.unprotect`).
+    public var protectedNames: [String]
+    /// Sandbox paths inside writable trees that stay read-only where they exist (a policy's
+    /// `filesystem.protect` globs and nested `.git` directories, expanded by the caller).
+    public var readOnlyPaths: [String]
+    /// Let a writable tree be, contain or lie inside a system directory or contain another
+    /// user's home (`SystemTrees`); refused otherwise (`sandbox.system_write`).
+    public var allowSystemWrites: Bool
 
     public init(command: String, arguments: [String] = [], mounts: [Mount] = [], systemMounts: Bool = true,
                 allowExec: [String] = [], maskedPaths: [String] = [], cwd: String = "/tmp",
                 environment: [String: String] = [:], limits: Limits = Limits(), network: NetworkMode = .none,
                 stdin: StandardInput = .null, hostname: String = "warden", tmpSizeMB: Int = 64, tty: Bool = false,
-                unixSockets: Bool = false) {
+                unixSockets: Bool = false, hiddenHostPaths: [String] = [], protectedNames: [String] = ProtectedNames.defaults,
+                readOnlyPaths: [String] = [], allowSystemWrites: Bool = false) {
+        self.hiddenHostPaths = hiddenHostPaths
+        self.protectedNames = protectedNames
+        self.readOnlyPaths = readOnlyPaths
+        self.allowSystemWrites = allowSystemWrites
         self.tty = tty
         self.unixSockets = unixSockets
         self.command = command

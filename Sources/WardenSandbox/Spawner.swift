@@ -113,6 +113,10 @@ enum Spawner {
                 op(Int32(WSP_OP_WRITE.rawValue), srcBytes: content, dst: p, mode: mode)
             case .symlink(let target, let at): op(Int32(WSP_OP_SYMLINK.rawValue), src: target, dst: at)
             case .readOnly(let p): op(Int32(WSP_OP_READONLY.rawValue), dst: p)
+            case .rebindReadOnly(let p):
+                // The source is the sandbox's own view of the path (under the new root), so the
+                // writable tree's id mapping carries over; opened refusing symlinks like any bind.
+                op(Int32(WSP_OP_BIND.rawValue), src: WSP_NEWROOT + p, dst: p, ro: true)
             case .copy(let fd, let p, let size, let mode):
                 op(Int32(WSP_OP_COPY_FD.rawValue), dst: p, mode: mode, fd: fd)
                 ops[ops.count - 1].src_len = size
@@ -258,6 +262,7 @@ enum SpawnFailure {
         case .write(let p, _, _): "write \(p)"
         case .symlink(let t, let at): "symlink \(at) -> \(t)"
         case .readOnly(let p): "read-only \(p)"
+        case .rebindReadOnly(let p): "keep \(p) read-only"
         case .copy(_, let p, _, _): "copy the sealed file to \(p)"
         }
     }

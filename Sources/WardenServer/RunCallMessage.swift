@@ -14,6 +14,9 @@ public struct RunCallMessage: Equatable, Sendable {
     public var session: String?
     /// The token itself (never `@FILE`).
     public var approval: String?
+    /// The absolute path the token was read from (`--approval @FILE`), or nil: the server keeps
+    /// it out of the sandbox and refuses a run whose writable trees contain it.
+    public var approvalFile: String?
     public var stdin: Bool
     public var events: Bool
     public var json: Bool
@@ -45,12 +48,13 @@ public struct RunCallMessage: Equatable, Sendable {
         return ["v": .int(Self.version), "op": "run", "tool": .string(tool), "tenant": .string(tenant),
                 "policy": optional(policy), "session": optional(session), "approval": optional(approval),
                 "stdin": .bool(stdin), "events": .bool(events), "json": .bool(json),
-                "arguments": .array(arguments.map { .string($0) }), "cwd": .string(workingDirectory), "actor": .string(actor)]
+                "arguments": .array(arguments.map { .string($0) }), "cwd": .string(workingDirectory), "actor": .string(actor),
+                "approval_file": optional(approvalFile)]
     }
 
     public init(message m: [String: JSONValue]) throws(WardenError) {
         let known: Set<String> = ["v", "op", "tool", "tenant", "policy", "session", "approval", "stdin", "events", "json",
-                                  "arguments", "cwd", "actor"]
+                                  "arguments", "cwd", "actor", "approval_file"]
         if let extra = m.keys.sorted().first(where: { !known.contains($0) }) {
             throw .usage("serve.bad_request", "request field \"\(extra.prefix(64))\" is not known")
         }
@@ -89,5 +93,10 @@ public struct RunCallMessage: Equatable, Sendable {
         self.init(tool: try string("tool"), tenant: try string("tenant"), policy: policy, session: try optional("session"),
                   approval: try optional("approval"), stdin: try flag("stdin"), events: try flag("events"), json: try flag("json"),
                   arguments: arguments, workingDirectory: cwd, actor: try string("actor"))
+        let file = m["approval_file"] == nil ? nil : try optional("approval_file")
+        if let f = file, !f.hasPrefix("/") {
+            throw .usage("serve.bad_request", "request field \"approval_file\" must be an absolute path")
+        }
+        approvalFile = file
     }
 }

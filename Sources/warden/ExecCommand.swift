@@ -51,6 +51,13 @@ struct ExecCommand: ParsableCommand {
     @Flag(name: .customLong("allow-unix-sockets"),
           help: "Let the program create AF_UNIX sockets (denied by default: a host daemon's socket in a bound tree would be reachable; socketpair always works).")
     var allowUnixSockets = false
+    @Option(name: .customLong("home"), help: "Warden home to keep out of the sandbox (default: $WARDEN_HOME, else ~/.warden; both are always hidden).")
+    var home: String?
+    @Option(name: .customLong("unprotect"), help: "Let the program write this protected entry of its writable trees (e.g. .git; repeatable).")
+    var unprotect: [String] = []
+    @Flag(name: .customLong("allow-system-writes"),
+          help: "Allow a writable tree that is, contains or lies inside a system directory, or contains another user's home.")
+    var allowSystemWrites = false
     @Argument(parsing: .postTerminator, help: "-- CMD [ARGS...]")
     var command: [String] = []
 
@@ -63,7 +70,8 @@ struct ExecCommand: ParsableCommand {
         ExecOptions(readOnly: readOnly, readWrite: readWrite, tmpfs: tmpfs, allowExec: allowExec, cwd: cwd, env: env,
                     net: net, timeout: timeout, memory: memory, pids: pids, cpu: cpu, outputLimit: outputLimit,
                     nofile: nofile, noStdin: noStdin, rlimitFallback: rlimitFallback, json: json, tty: tty,
-                    unixSockets: allowUnixSockets, command: command)
+                    unixSockets: allowUnixSockets, home: home, unprotect: unprotect, allowSystemWrites: allowSystemWrites,
+                    command: command)
     }
 }
 
@@ -87,6 +95,9 @@ struct ExecOptions: Equatable {
     var json = false
     var tty = false
     var unixSockets = false
+    var home: String?
+    var unprotect: [String] = []
+    var allowSystemWrites = false
     var command: [String] = []
 
     /// Runs the program confined and exits with its status (never returns normally).
@@ -144,9 +155,20 @@ struct ExecOptions: Equatable {
         }
         let limits = SandboxSpec.Limits(wallSeconds: timeout, cpuSeconds: cpu, memoryMB: memory, pids: pids,
                                         outputBytes: outputLimit, openFiles: nofile, allowRlimitFallback: rlimitFallback)
+        for name in unprotect where !ProtectedNames.isDefault(name) {
+            throw .usage("exec.unprotect_unknown", "--unprotect '\(name)' is not a protected entry; name one of: \(ProtectedNames.defaults.joined(separator: " "))")
+        }
+        let homes = ExecProtection.homes(explicit: home)
+        let writableTrees = mounts.compactMap { m -> (String, String)? in
+            if case .readWrite(let s, let d) = m { return (s, d) } else { return nil }
+        }
         return SandboxSpec(command: program, arguments: Array(command.dropFirst()), mounts: mounts,
                            allowExec: allowExec, cwd: cwd, environment: environment, limits: limits, network: mode,
-                           stdin: noStdin ? .null : .inherit(fd: 0), tty: tty, unixSockets: unixSockets)
+                           stdin: noStdin ? .null : .inherit(fd: 0), tty: tty, unixSockets: unixSockets,
+                           hiddenHostPaths: homes, protectedNames: ProtectedNames.defaults.filter { !unprotect.contains($0) },
+                           readOnlyPaths: try ExecProtection.nestedProtected(writable: writableTrees, unprotectGit: unprotect.contains(".git"),
+                                                                             cacheHome: homes.first),
+                           allowSystemWrites: allowSystemWrites)
     }
 
     static func split(_ item: String) -> (String, String?) {

@@ -31,16 +31,17 @@ enum ExecFastPath {
             }
             func value(_ inline: String?) -> String? { scan.value(inline) }
             switch name {
-            case "no-stdin", "rlimit-fallback", "json", "tty", "allow-unix-sockets":
+            case "no-stdin", "rlimit-fallback", "json", "tty", "allow-unix-sockets", "allow-system-writes":
                 guard inline == nil else { return nil }
                 switch name {
                 case "no-stdin": o.noStdin = true
                 case "json": o.json = true
                 case "tty": o.tty = true
                 case "allow-unix-sockets": o.unixSockets = true
+                case "allow-system-writes": o.allowSystemWrites = true
                 default: o.rlimitFallback = true
                 }
-            case "ro", "rw", "tmpfs", "allow-exec", "env", "cwd", "net":
+            case "ro", "rw", "tmpfs", "allow-exec", "env", "cwd", "net", "home", "unprotect":
                 guard let v = value(inline), !v.hasPrefix("-") else { return nil }
                 switch name {
                 case "ro": o.readOnly.append(v)
@@ -49,6 +50,8 @@ enum ExecFastPath {
                 case "allow-exec": o.allowExec.append(v)
                 case "env": o.env.append(v)
                 case "cwd": o.cwd = v
+                case "home": o.home = v
+                case "unprotect": o.unprotect.append(v)
                 default: o.net = v
                 }
             case "timeout":

@@ -13,14 +13,17 @@ struct PolicyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate a policy file and print it normalized (every default filled in).")
         @Argument(help: "Policy file (YAML).") var file: String
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var global: GlobalOptions
 
         func run() async throws {
             let p = try PolicyLoader.load(path: file)
             let normalized = PolicyJSON.encode(p)
+            let notes = SelfProtectionNotes.notes(policy: p, file: file, home: SelfProtectionNotes.homePath(global.home))
             if json {
-                Terminal.json(["ok": true, "file": .string(file), "policy": normalized])
+                Terminal.json(["ok": true, "file": .string(file), "policy": normalized, "notes": .array(notes.map(\.json))])
                 return
             }
+            for n in notes { Terminal.warn("note: \(n.text)") }
             print("ok: \(file): policy \"\(p.name)\" (version \(p.version))")
             guard case .object(let sections) = normalized else { return }
             for key in ["filesystem", "commands", "network", "limits", "budget", "window", "approvals", "exposure"] {

@@ -37,9 +37,16 @@ enum RunClient {
     static func attempt(_ options: RunOptions) throws(WardenError) -> Reply? {
         guard let cwd = currentDirectory(), let home = homePath(options.home, cwd: cwd) else { return nil }
         var resolved = options
-        if let a = options.approval, a.hasPrefix("@") { resolved.approval = try readJWS(String(a.dropFirst())) }
+        var approvalFile: String?
+        if let a = options.approval, a.hasPrefix("@") {
+            let file = String(a.dropFirst())
+            resolved.approval = try readJWS(file)
+            approvalFile = file.hasPrefix("/") ? file : cwd + "/" + file
+        }
         resolved.policy = options.policy.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
-        return try call(socket: home + "/" + socketName, RunCallMessage(resolved, workingDirectory: cwd, actor: Actor.current))
+        var message = RunCallMessage(resolved, workingDirectory: cwd, actor: Actor.current)
+        message.approvalFile = approvalFile
+        return try call(socket: home + "/" + socketName, message)
     }
 
     /// The server's reply, or nil when nobody serves at `socket` (then the caller runs locally).

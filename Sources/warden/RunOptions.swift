@@ -64,6 +64,10 @@ struct RunOptions: Equatable {
                            approvalToken: token, workingDirectory: workingDirectory, stdin: stdin,
                            captureLimit: json ? 1 << 20 : 4096)
         r.eventWanted = json || events
+        if let a = approval, a.hasPrefix("@") {
+            let file = String(a.dropFirst())
+            r.inputFiles = [file.hasPrefix("/") ? file : workingDirectory + "/" + file]
+        }
         return r
     }
 }

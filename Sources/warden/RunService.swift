@@ -25,6 +25,7 @@ struct RunService: Sendable {
             var request = o.request(ref, token: call.approval, workingDirectory: call.workingDirectory,
                                     stdin: o.stdin ? .inherit(fd: r.descriptors[2]) : .null)
             request.cancelWhenReadable = r.connection
+            if let f = call.approvalFile { request.inputFiles = [f] }
             let outcome = runner.run(request)
             log(r.peer, call, outcome)
             let rendered = RunReport.render(outcome, json: o.json, events: o.events, served: true)

@@ -23,8 +23,8 @@ struct KernelMountTests {
     @Test func parsesMountinfoWithOptionalFieldsAndEscapes() {
         let table = KernelMounts.parse(mountinfo: Self.mountinfo)
         #expect(table.count == 12, "the malformed line is skipped")
-        #expect(table[0] == KernelMounts.Entry(mountPoint: "/", fsType: "ext4"))
-        #expect(table.contains(KernelMounts.Entry(mountPoint: "/srv/my data/proc", fsType: "proc")))
+        #expect(table[0] == KernelMounts.Entry(mountPoint: "/", fsType: "ext4", device: "254:0", root: "/"))
+        #expect(table.contains(KernelMounts.Entry(mountPoint: "/srv/my data/proc", fsType: "proc", device: "0:28", root: "/")))
         #expect(KernelMounts.unescape("a\\134b\\011c") == "a\\b\tc")
         #expect(KernelMounts.unescape("trailing\\04") == "trailing\\04", "a short escape stays as it is")
     }

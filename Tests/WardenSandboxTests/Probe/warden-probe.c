@@ -217,6 +217,11 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "write")) return do_write(a);
     if (!strcmp(c, "mkdir")) return result(mkdir(a, 0755), a);
     if (!strcmp(c, "symlink")) return result(symlink(a, b), b);
+    if (!strcmp(c, "rename")) return result(rename(a, b), b);
+    if (!strcmp(c, "link")) return result(link(a, b), b);
+    if (!strcmp(c, "rmdir")) return result(rmdir(a), a);
+    if (!strcmp(c, "unlink")) return result(unlink(a), a);
+    if (!strcmp(c, "openat2-write")) { struct { unsigned long long flags, mode, resolve; } how = { O_WRONLY | O_CREAT | O_CLOEXEC, 0644, 0 }; return result(syscall(SYS_openat2, AT_FDCWD, a, &how, sizeof how), a); }
     if (!strcmp(c, "readlink")) { char t[4096]; ssize_t n = readlink(a, t, sizeof t - 1); if (n >= 0) { t[n] = 0; printf("ok %s\n", t); return 0; } return result(-1, a); }
     if (!strcmp(c, "exec")) { execv(a, argv + 2); return result(-1, a); }
     if (!strcmp(c, "whoami")) { printf("ok uid=%d euid=%d gid=%d egid=%d\n", getuid(), geteuid(), getgid(), getegid()); return 0; }
