@@ -13,7 +13,13 @@ JSON=0; [ "${1:-}" = "--json" ] && JSON=1
 if [ -n "${WARDEN_BIN:-}" ]; then
   W="$WARDEN_BIN"
 else
-  swift build --product warden >/dev/null 2>&1 || { swift build --product warden; exit 125; }
+  # The first build compiles the dependencies too (minutes on 2 cores): its progress goes to
+  # stderr, so --json output stays one object per line.
+  echo "quickstart: building warden (swift build; the first build takes a few minutes)" >&2
+  swift build --product warden 2>&1 | while IFS= read -r line; do
+    case "$line" in \[*|*error*|*warning:\ unre*|Build*|Fetching*|Computing*|Creating*) printf '  %s\n' "$line" >&2;; esac
+  done
+  [ "${PIPESTATUS[0]}" = 0 ] || { echo "quickstart: swift build failed" >&2; exit 125; }
   W="$PWD/.build/debug/warden"
 fi
 work=$(mktemp -d /tmp/warden-quickstart.XXXXXX)
@@ -102,6 +108,20 @@ kill -TERM $server; wait $server; served=$?
 trap - EXIT
 [ $JSON = 1 ] || sed 's/^/  /' "$work/serve.log"
 [ "$served" = 0 ] || { echo "quickstart: warden serve exited $served" >&2; exit 1; }
+
+say "Self-protection: nothing a tool does can change what Warden trusts"
+# A policy whose writable tree holds Warden's home: the home is masked in the sandbox (the
+# runner key stays unreadable), and the same policy kept inside that tree is refused.
+pdir=$(mktemp -d /tmp/warden-quickstart-policy.XXXXXX)
+sed 's#writable: \[./workspace\]#writable: [./]#' policy.yaml > "$pdir/wide.yaml"
+cp "$pdir/wide.yaml" wide-inside.yaml
+step protect-home 1 run hello --tenant demo --policy "$pdir/wide.yaml" -- read "$WARDEN_HOME/keys/runner.pem"
+step protect-policy 126 run hello --tenant demo --policy wide-inside.yaml -- greet x
+# Inside a writable tree, what other programs later run or trust stays read-only (here an
+# agent's .mcp.json, absent: it cannot be created); ordinary files are written as usual.
+step protect-entry 1 run hello --tenant demo --policy policy.yaml -- write .mcp.json '{"mcpServers":{}}'
+step write-ordinary 0 run hello --tenant demo --policy policy.yaml -- write result.txt ok
+rm -rf "$pdir"
 
 say "Record: every decision is in the signed, hash-chained, Merkle-checkpointed ledger"
 step audit-tail 0 audit show --tail 3
