@@ -131,24 +131,8 @@ public enum PolicyLoader {
             }
             if key == "readonly" { f.readonly = out } else { f.writable = out }
         }
-        if let list = m["deny"] {
-            for (i, item) in try r.sequence(list, "filesystem.deny").enumerated() {
-                let field = "filesystem.deny[\(i)]"
-                let text = try r.string(item, field)
-                do throws(PolicyFieldError) { f.deny.append(try PathGlob(text)) } catch {
-                    throw r.error("policy.glob", item, field, error.message)
-                }
-            }
-        }
-        if let list = m["protect"] {
-            for (i, item) in try r.sequence(list, "filesystem.protect").enumerated() {
-                let field = "filesystem.protect[\(i)]"
-                let text = try r.string(item, field)
-                do throws(PolicyFieldError) { f.protect.append(try PathGlob(text)) } catch {
-                    throw r.error("policy.glob", item, field, error.message)
-                }
-            }
-        }
+        f.deny = try globs(m["deny"], "filesystem.deny", r)
+        f.protect = try globs(m["protect"], "filesystem.protect", r)
         if let list = m["unprotect"] {
             for (i, item) in try r.sequence(list, "filesystem.unprotect").enumerated() {
                 let field = "filesystem.unprotect[\(i)]"
@@ -161,6 +145,20 @@ public enum PolicyLoader {
         }
         if let b = m["allow_system_writes"] { f.allowSystemWrites = try r.bool(b, "filesystem.allow_system_writes") }
         return f
+    }
+
+    /// A list of globs (`filesystem.deny`, `filesystem.protect`); absent: none.
+    static func globs(_ node: Node?, _ name: String, _ r: YAMLReader) throws(WardenError) -> [PathGlob] {
+        guard let node else { return [] }
+        var out: [PathGlob] = []
+        for (i, item) in try r.sequence(node, name).enumerated() {
+            let field = "\(name)[\(i)]"
+            let text = try r.string(item, field)
+            do throws(PolicyFieldError) { out.append(try PathGlob(text)) } catch {
+                throw r.error("policy.glob", item, field, error.message)
+            }
+        }
+        return out
     }
 
     static func program(_ node: Node, _ field: String, _ r: YAMLReader) throws(WardenError) -> String {
