@@ -82,6 +82,7 @@ public final class Runner: @unchecked Sendable {
                 let (prepared, execRequest) = try decideInputs(request, admitted)
                 policyName = prepared.policy.name
                 try refuseWritableInputs(request, policyFile: try policyPath(request), writable: prepared.policy.filesystem.writable)
+                try refuseSystemTrees(prepared.policy.filesystem)
                 // Deferred sync: the next ledger commit (synced, on the same database) persists the
                 // reservation and approval consumption before the tool starts.
                 gateOutcome = try gate.authorize(execRequest, policy: prepared, approvalToken: request.approvalToken, now: now,
@@ -275,6 +276,13 @@ public final class Runner: @unchecked Sendable {
                 throw .denied("run.input_writable", "\(file) lies inside the writable tree \(tree): a tool could replace what the next run reads from it; keep it outside every writable tree")
             }
         }
+    }
+
+    /// Writable system trees without `allow_system_writes`: refused at the decision (the sandbox
+    /// would refuse them too, but only after the gate walked them for nested repositories).
+    func refuseSystemTrees(_ f: FilesystemRules) throws(WardenError) {
+        guard !f.allowSystemWrites, let s = HostPlaces.systemWrites(f.writable).first else { return }
+        throw .denied("sandbox.system_write", "writable tree '\(s.tree)' \(s.reason): a tool would act as its owner there; refused unless the policy says filesystem.allow_system_writes: true")
     }
 
     /// What the records say about self-protection: unprotected entries and writable system

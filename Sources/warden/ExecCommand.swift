@@ -159,8 +159,10 @@ struct ExecOptions: Equatable {
             throw .usage("exec.unprotect_unknown", "--unprotect '\(name)' is not a protected entry; name one of: \(ProtectedNames.defaults.joined(separator: " "))")
         }
         let homes = ExecProtection.homes(explicit: home)
+        // A system tree is refused by the sandbox unless allowed: never walk it for nested repositories first.
+        let refusedTrees = allowSystemWrites ? [] : Set(HostPlaces.systemWrites(readWrite.map { Self.split($0).0 }).map(\.tree))
         let writableTrees = mounts.compactMap { m -> (String, String)? in
-            if case .readWrite(let s, let d) = m { return (s, d) } else { return nil }
+            if case .readWrite(let s, let d) = m, !refusedTrees.contains(s) { return (s, d) } else { return nil }
         }
         return SandboxSpec(command: program, arguments: Array(command.dropFirst()), mounts: mounts,
                            allowExec: allowExec, cwd: cwd, environment: environment, limits: limits, network: mode,
