@@ -260,8 +260,13 @@ public final class Runner: @unchecked Sendable {
 
     /// Warden's own host paths that the run's sandbox must never show: the home (keys,
     /// database, socket, artifacts), the policy file and any file a value was read from.
+    /// A file event sink's log is hidden too: a tool must not forge or erase the events of
+    /// earlier runs.
     func hiddenPaths(_ request: RunRequest) throws(WardenError) -> [String] {
-        [home.root, try policyPath(request)] + request.inputFiles
+        let eventLogs = (emitter?.sinks ?? []).compactMap { $0 as? FileSink }.flatMap { f in
+            [f.path] + (1...f.keep).map { "\(f.path).\($0)" }
+        }
+        return [home.root, try policyPath(request)] + request.inputFiles + eventLogs
     }
 
     /// A tool must not edit the rules of its next run: the policy file, or a file a request

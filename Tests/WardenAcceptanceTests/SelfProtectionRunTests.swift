@@ -96,4 +96,21 @@ import Testing
         }
         try h.expectLedgerVerifies()
     }
+
+    /// An event log kept outside the home, inside a tree the tool may write: hidden too, so
+    /// a tool cannot forge or erase the events of earlier runs.
+    @Test func aFileEventSinkIsHidden() throws {
+        let h = try AcceptanceHome()
+        let log = h.work + "/ws/events.jsonl"
+        try "{\"events\": {\"sinks\": [{\"type\": \"file\", \"path\": \"\(log)\"}]}}".write(toFile: h.home + "/config.json", atomically: true, encoding: .utf8)
+        let p = try Self.outsidePolicy(Policies.yaml())
+        #expect(try h.run(["greet", "first"], policy: p).status == 0)
+        let before = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(before.contains("dev.warden.execution"), "no event written: \(before)")
+        let read = try h.run(["read", log], policy: p)
+        #expect(read.status != 0 && !read.stdout.contains("dev.warden"), "\(read.transcript)")
+        let forge = try h.run(["write", log, "forged"], policy: p)
+        #expect(forge.status != 0, "\(forge.transcript)")
+        #expect(try String(contentsOfFile: log, encoding: .utf8).hasPrefix(before))
+    }
 }
