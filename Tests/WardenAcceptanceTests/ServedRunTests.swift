@@ -144,6 +144,35 @@ import WardenTestSupport
         try h.expectLedgerVerifies()
     }
 
+    /// Self-protection holds through the server: the home inside a writable tree is masked, a
+    /// policy inside its own writable tree and an `@FILE` approval inside a writable tree are
+    /// refused (the token is not spent), and the same approval kept outside is accepted.
+    @Test func servedRunsProtectWardensOwnFiles() throws {
+        let h = try AcceptanceHome()
+        let server = try Server(h)
+        defer { _ = server.stop() }
+        let outside = try SelfProtectionRunTests.outsidePolicy(Policies.yaml(writable: [h.root]))
+        let key = try h.run(["read", h.home + "/keys/runner.pem"], policy: outside)
+        #expect(key.report["served"] as? Bool == true && key.status != 0 && !key.stdout.contains("PRIVATE KEY"), "\(key.transcript)")
+        let inside = try h.run(["greet", "x"], policy: try h.policy(Policies.yaml(writable: [h.root])))
+        #expect(inside.status == 126 && inside.errorCode == "policy.file_writable", "\(inside.transcript)")
+
+        let p = try SelfProtectionRunTests.outsidePolicy(Policies.yaml(extra: Policies.approvals(["write"], approverKid: h.kids["appr"] ?? "")))
+        let target = h.work + "/ws/approved.txt"
+        let gated = try h.run(["write", target, "x"], policy: p)
+        let rid = try #require(gated.approvalRequestID)
+        let (token, _) = try h.approve(rid)
+        let planted = h.work + "/ws/token.jws"
+        try token.write(toFile: planted, atomically: true, encoding: .utf8)
+        let refused = try h.run(["write", target, "x"], policy: p, approval: "@" + planted)
+        #expect(refused.status == 126 && refused.errorCode == "run.input_writable", "\(refused.transcript)")
+        let kept = h.root + "/token.jws"
+        try token.write(toFile: kept, atomically: true, encoding: .utf8)
+        let approved = try h.run(["write", target, "x"], policy: p, approval: "@" + kept)
+        #expect(approved.status == 0, "\(approved.transcript)")
+        try h.expectLedgerVerifies()
+    }
+
     /// The server remembers signature checks (`SignatureMemo`), never key status: revoking the
     /// publisher's or the authorizer's key refuses the very next run through a warm server.
     @Test(arguments: [("pub", "manifest"), ("auth", "authorization")])
