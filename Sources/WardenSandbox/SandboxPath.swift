@@ -33,6 +33,9 @@ enum SandboxPath {
         return out
     }
 
+    /// The directory holding a normalized absolute path ("/" for "/" and top-level entries).
+    static func parent(_ path: String) -> String { ancestors(path).last ?? "/" }
+
     /// True when `path` equals `prefix` or lies beneath it.
     static func isWithin(_ path: String, _ prefix: String) -> Bool {
         prefix == "/" || path == prefix || path.hasPrefix(prefix + "/")

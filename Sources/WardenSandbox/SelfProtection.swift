@@ -147,7 +147,7 @@ extension MountPlan {
         guard !placeholders.contains(where: { $0.path == host }) else { return [] }
         // Rootless, the tool has the caller's own access: where Warden cannot create the entry,
         // neither can the tool, and nothing needs masking. As root this is always true.
-        guard fs.canCreateEntries(in: NSStringPath(host).parent) else { return [] }
+        guard fs.canCreateEntries(in: SandboxPath.parent(host)) else { return [] }
         let owner = fs.owner(of: tree) ?? (0, 0)
         placeholders.append(Placeholder(path: host, uid: owner.uid, gid: owner.gid))
         protected.append(sandbox)
@@ -195,7 +195,7 @@ extension MountPlan {
                 guard let w = writable.last(where: { SandboxPath.isWithin(real, $0.source) }), real != w.source,
                       !SandboxPath.isWithin(real, w.source + "/.git") else { continue }
                 out += try protectEntry(HostAliases.below(real, w.source), in: w, mask: t.maskWhenAbsent, fs: fs)
-                if t.base == .configDirectory { configs.append((real, NSStringPath(real).parent)) }
+                if t.base == .configDirectory { configs.append((real, SandboxPath.parent(real))) }
             }
         }
         return out
@@ -214,16 +214,5 @@ extension MountPlan {
             }
         }
         return "/" + parts.joined(separator: "/")
-    }
-}
-
-/// The directory part of a path, without Foundation.
-struct NSStringPath {
-    let path: String
-    init(_ path: String) { self.path = path }
-    var parent: String {
-        guard let slash = path.lastIndex(of: "/") else { return "/" }
-        let p = String(path[..<slash])
-        return p.isEmpty ? "/" : p
     }
 }
