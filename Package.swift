@@ -18,6 +18,8 @@ let package = Package(
     targets: [
         // Shared value types, strict JSON, canonical encoding, errors. No I/O.
         .target(name: "WardenCore"),
+        // Egress rules, DNS and TLS ClientHello parsing, the nftables ruleset: pure logic (docs/NETWORK.md).
+        .target(name: "WardenNet"),
         // Home directory layout, configuration, and the SQLite database (GRDB) with migrations.
         .target(name: "WardenHome", dependencies: [
             "WardenCore", "CWardenSQLite",
@@ -27,7 +29,7 @@ let package = Package(
         // Linux calls Swift's Glibc does not expose (memfd sealing).
         .target(name: "CWardenSys"),
         .target(name: "WardenTrust", dependencies: [
-            "WardenCore", "WardenHome", "CWardenSys",
+            "WardenCore", "WardenHome", "CWardenSys", "WardenNet",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -36,10 +38,10 @@ let package = Package(
         // One SQLite call Swift cannot make (variadic sqlite3_db_config); see WardenDatabase.
         .target(name: "CWardenSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
-        .target(name: "WardenSandbox", dependencies: ["WardenCore", "CWardenSpawn", "CWardenSys"]),
+        .target(name: "WardenSandbox", dependencies: ["WardenCore", "WardenNet", "CWardenSpawn", "CWardenSys"]),
         // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.
         .target(name: "WardenPolicy", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenNet",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -68,23 +70,24 @@ let package = Package(
         ]),
         // The pipeline: Admit → Decide → Confine → Record → Emit (warden run).
         .target(name: "WardenRuntime", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents", "WardenNet",
         ]),
         // The local run service's transport: Unix socket, frames, descriptor passing.
         .target(name: "WardenServer", dependencies: ["WardenCore"]),
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents", "WardenRuntime",
-            "WardenServer",
+            "WardenServer", "WardenNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
-        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust", "WardenServer"]),
+        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust", "WardenServer", "WardenNet"]),
         // Admission benchmarks (scripts/bench-trust.sh, docs/BENCHMARKS.md).
         .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
         // Sandbox spawn-latency benchmark (docs/SANDBOX.md).
         .executableTarget(name: "warden-bench-sandbox", dependencies: ["WardenSandbox"]),
         // Shared by the test targets: running programs, a deterministic PRNG.
         .target(name: "WardenTestSupport", path: "Tests/WardenTestSupport"),
+        .testTarget(name: "WardenNetTests", dependencies: ["WardenNet", "WardenTestSupport"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTestSupport"]),
         .testTarget(name: "WardenTrustTests", dependencies: [
             "WardenTrust", "WardenHome", "WardenCore", "WardenTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
@@ -94,7 +97,7 @@ let package = Package(
         // End-to-end acceptance suite: drives the built `warden` binary (docs/ACCEPTANCE.md).
         .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore", "WardenTestSupport"]),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore", "WardenTestSupport", "CWardenSys", "CWardenSpawn"],
-                    exclude: ["Probe"]),  // C escape probe, compiled by the tests with cc -static
+                    exclude: ["Probe", "Net"]),  // C escape probe and the egress test host, compiled by the tests with cc -static
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [
             "WardenLedger", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport",

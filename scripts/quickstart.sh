@@ -123,6 +123,34 @@ step protect-entry 1 run hello --tenant demo --policy policy.yaml -- write .mcp.
 step write-ordinary 0 run hello --tenant demo --policy policy.yaml -- write result.txt ok
 rm -rf "$pdir"
 
+say "Egress: a signed need, a policy allowing it, enforced by the kernel and Warden's proxy"
+# A test host of our own (a network namespace joined by a veth pair, 198.18.77.2:8080, the
+# benchmarking range): nothing else is contacted. Needs root, ip and nft; skipped otherwise.
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v nft >/dev/null; then
+  qns=wq-$$ qveth=wqh$$
+  cleanup_net() { ip netns pids $qns 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del $qns 2>/dev/null; ip link del $qveth 2>/dev/null; }
+  trap cleanup_net EXIT
+  ip netns add $qns && ip link add $qveth type veth peer name ${qveth}p && ip link set ${qveth}p netns $qns \
+    && ip addr add 198.18.77.1/24 dev $qveth && ip link set $qveth up \
+    && ip -n $qns addr add 198.18.77.2/24 dev ${qveth}p && ip -n $qns link set ${qveth}p up || exit 125
+  ip netns exec $qns python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("198.18.77.2", 8080)); s.listen(8)
+while True:
+    c, _ = s.accept(); c.close()' &
+  sleep 0.3
+  cp "$OLDPWD/samples/policies/quickstart-egress.yaml" "$work/egress.yaml"
+  step sign-fetcher 0 tool sign hello --name fetcher --version 1.0.0 --key publisher --network 198.18.77.2:8080 -o fetcher.jws
+  step add-fetcher 0 tool add fetcher.jws hello
+  step authorize-fetcher 0 tool authorize fetcher@1.0.0 --tenant demo --key authorizer
+  step egress-allowed 0 run fetcher --tenant demo --policy egress.yaml -- connect 198.18.77.2 8080
+  step egress-other-port 1 run fetcher --tenant demo --policy egress.yaml -- connect 198.18.77.2 8081
+  step egress-undeclared 1 run hello --tenant demo --policy egress.yaml -- connect 198.18.77.2 8080
+  cleanup_net; trap - EXIT
+else
+  say "(egress steps skipped: they need root, ip (iproute2) and nft (nftables) to build their test host)"
+fi
+
 say "Record: every decision is in the signed, hash-chained, Merkle-checkpointed ledger"
 step audit-tail 0 audit show --tail 3
 step audit-checkpoint 0 audit checkpoint

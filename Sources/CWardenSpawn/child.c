@@ -137,6 +137,12 @@ static int build_landlock(const struct wsp_config *c, int errfd) {
             FAIL(WSP_ST_LANDLOCK_RULE, i);
         close(fd);
     }
+    // Egress: connect() may name only the ports the grant allows (before nftables redirects).
+    for (int i = 0; i < c->nll_connect_ports; i++) {
+        struct w_landlock_net_port_attr rule = { 2 /* CONNECT_TCP */, c->ll_connect_ports[i] };
+        if (syscall(SYS_landlock_add_rule, rs, W_LANDLOCK_RULE_NET_PORT, &rule, 0) != 0)
+            FAIL(WSP_ST_LANDLOCK_RULE, -1);
+    }
     return rs;
 }
 

@@ -77,6 +77,11 @@ struct w_landlock_path_beneath_attr {
 
 #define W_LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
 #define W_LANDLOCK_RULE_PATH_BENEATH 1
+#define W_LANDLOCK_RULE_NET_PORT 2
+struct w_landlock_net_port_attr {
+    uint64_t allowed_access;
+    uint64_t port;
+} __attribute__((packed));
 /// Rights that apply to a non-directory (Landlock rejects others on file rules).
 #define W_LANDLOCK_FILE_RIGHTS ((1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 14) | (1ULL << 15))
 

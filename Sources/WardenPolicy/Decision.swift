@@ -1,4 +1,5 @@
 import WardenCore
+import WardenNet
 import Foundation
 
 /// The outcome of `PolicyEngine.decide`.
@@ -184,7 +185,7 @@ public struct Confinement: Sendable, Hashable {
     public var workingDirectory: String
     /// Effective limits: the request's when given (each ≤ policy), else the policy's.
     public var limits: ResourceLimits
-    /// Network: always `.none` until network confinement exists.
+    /// Network: `.none`, or the effective egress grant (manifest ∩ policy, or audit-only).
     public var network: NetworkMode
     /// The policy's `network.unix_sockets`: AF_UNIX sockets may be created.
     public var unixSockets = false
@@ -204,7 +205,7 @@ public struct Confinement: Sendable, Hashable {
     public enum NetworkMode: Sendable, Hashable {
         /// A fresh network namespace with no usable interface (loopback down) and TCP denied by Landlock.
         case none
-        /// Egress to these targets only (not issued yet: decide refuses egress).
-        case allow([NetworkTarget])
+        /// Egress under this grant only (docs/NETWORK.md).
+        case egress(EgressGrant)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import WardenCore
+import WardenNet
 
 /// What a caller asks to run, as the policy sees it. Built by `warden run` (from the tool
 /// manifest and flags) or by `warden policy explain`.
@@ -26,14 +27,14 @@ public struct ExecutionRequest: Sendable, Hashable {
     /// Limits the caller asks for; nil takes the policy's. Each must be ≤ the policy's.
     public var limits: ResourceLimits?
     /// Egress the request asks for.
-    public var egress: [NetworkTarget]
+    public var egress: [EgressRule]
     /// Exposure labels from the tool manifest's declared requirements.
     public var exposure: ExposureLabels
     /// Tool identity (e.g. `name@version` or artifact digest), bound into the request id.
     public var tool: String?
 
     public init(tenant: String, session: String? = nil, argv: [String], workingDirectory: String,
-                paths: [PathAccess] = [], limits: ResourceLimits? = nil, egress: [NetworkTarget] = [],
+                paths: [PathAccess] = [], limits: ResourceLimits? = nil, egress: [EgressRule] = [],
                 exposure: ExposureLabels = [], tool: String? = nil) {
         self.tenant = tenant
         self.session = session

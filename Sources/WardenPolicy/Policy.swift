@@ -1,3 +1,4 @@
+import WardenNet
 import Foundation
 
 /// A validated policy document (`version: 1`). Every field has a safe default: a field the
@@ -105,7 +106,9 @@ public enum ArgPattern: Sendable, Hashable, CustomStringConvertible {
 public struct NetworkRules: Sendable, Hashable {
     public enum Egress: String, Sendable, Hashable { case deny, allow }
     public var egress: Egress = .deny
-    public var allow: [NetworkTarget] = []
+    public var allow: [EgressRule] = []
+    /// `network.mode: audit-only` logs what would be refused and refuses nothing.
+    public var auditOnly = false
     /// `network.unix_sockets`: let the tool create AF_UNIX sockets (off by default: a host
     /// daemon's socket inside a mounted tree would be reachable; socketpair always works).
     public var unixSockets = false

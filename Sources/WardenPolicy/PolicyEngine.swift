@@ -1,4 +1,5 @@
 import WardenCore
+import WardenNet
 import Foundation
 
 /// The decision function. Pure: no I/O except through the caller-supplied `HostView`
@@ -36,6 +37,7 @@ struct Context {
     var readonlyTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
     var writableTrees: [(lexical: NormalizedPath, real: NormalizedPath)] = []
     var limits = ResourceLimits.defaults
+    var network: Confinement.NetworkMode = .none
     var realCwd: NormalizedPath?
 
     init(request: ExecutionRequest, prepared: PreparedPolicy, state: DecisionState, now: Date) {
@@ -334,13 +336,24 @@ struct Context {
     }
 
     mutating func checkNetwork() {
-        if policy.network.egress == .allow {
-            fail("network.allow", "policy.network.unsupported",
-                 "the policy allows egress (\(policy.network.allow.map(\.description).joined(separator: ", "))) but network confinement is not available yet; refusing rather than running unconfined")
-        } else if !request.egress.isEmpty {
+        let rules = policy.network
+        if rules.egress == .allow && rules.auditOnly {
+            // Audit-only: the policy's rules are the grant and nothing is refused; the proxy logs
+            // what enforcement would have refused.
+            network = .egress(EgressGrant(rules: rules.allow, auditOnly: true))
+            pass("network.egress", "audit-only: nothing is refused; would allow \(rules.allow.map(\.description).joined(separator: ", "))")
+        } else if request.egress.isEmpty {
+            pass("network.egress", rules.egress == .allow ? "no egress requested: no network" : "deny: no network")
+        } else if rules.egress == .deny {
             fail("network.egress", "policy.network.denied", "egress to \(request.egress.map(\.description).joined(separator: ", ")) is denied by the policy")
         } else {
-            pass("network.egress", "deny: no network")
+            switch EgressGrant.intersect(manifest: request.egress, policy: rules.allow) {
+            case .failure(let denial):
+                fail("network.egress", "policy.network.denied", denial.message)
+            case .success(let granted):
+                network = .egress(EgressGrant(rules: granted))
+                pass("network.egress", "allow: \(granted.map(\.description).joined(separator: ", "))")
+            }
         }
     }
 
@@ -409,7 +422,7 @@ struct Context {
             readonly: readonlyTrees.map(\.real.description), writable: writableTrees.map(\.real.description),
             denyGlobs: policy.filesystem.deny, maskedPaths: [], executable: executable, argv: request.argv,
             executables: executables, workingDirectory: (realCwd ?? cwd).description,
-            limits: limits, network: .none, unixSockets: policy.network.unixSockets)
+            limits: limits, network: network, unixSockets: policy.network.unixSockets)
         let fsRules = policy.filesystem
         confinement.protectedNames = ProtectedNames.defaults.filter { !fsRules.unprotect.contains($0) }
         confinement.unprotected = fsRules.unprotect

@@ -1,4 +1,5 @@
 import WardenCore
+import WardenNet
 
 /// The normalized form of a policy (every default filled in), as `warden policy check`
 /// prints it and as the ledger records it.
@@ -23,6 +24,7 @@ public enum PolicyJSON {
             ]),
             "commands": .object(["allow": .array(rules), "deny_inline_code": .bool(p.commands.denyInlineCode)]),
             "network": .object(["egress": .string(p.network.egress.rawValue), "allow": strings(p.network.allow.map(\.description)),
+                                "mode": .string(p.network.auditOnly ? "audit-only" : "enforce"),
                                 "unix_sockets": .bool(p.network.unixSockets)]),
             "limits": .object(zip(ResourceLimits.fieldNames, p.limits.asArray).reduce(into: [:]) { $0[$1.0] = .int($1.1) }),
             "budget": .object(["executions": .int(p.budget.executions), "cpu_seconds": .int(p.budget.cpuSeconds)]),

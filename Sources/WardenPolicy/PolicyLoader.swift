@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenNet
 import Yams
 
 /// Loads and validates policy documents. Strict: unknown keys, duplicate keys, anchors,
@@ -228,9 +229,16 @@ public enum PolicyLoader {
     }
 
     static func network(_ node: Node, _ r: YAMLReader) throws(WardenError) -> NetworkRules {
-        let m = try r.mapping(node, "network", allowed: ["egress", "allow", "unix_sockets"])
+        let m = try r.mapping(node, "network", allowed: ["egress", "allow", "unix_sockets", "mode"])
         var n = NetworkRules()
         if let u = m["unix_sockets"] { n.unixSockets = try r.bool(u, "network.unix_sockets") }
+        if let mode = m["mode"] {
+            switch try r.string(mode, "network.mode") {
+            case "enforce": n.auditOnly = false
+            case "audit-only": n.auditOnly = true
+            default: throw r.error("policy.value", mode, "network.mode", "expected enforce or audit-only")
+            }
+        }
         var explicit: NetworkRules.Egress?
         if let e = m["egress"] {
             guard let v = NetworkRules.Egress(rawValue: try r.string(e, "network.egress")) else {
@@ -242,14 +250,14 @@ public enum PolicyLoader {
             for (i, item) in try r.sequence(list, "network.allow").enumerated() {
                 let field = "network.allow[\(i)]"
                 let text = try r.string(item, field)
-                do throws(PolicyFieldError) { n.allow.append(try NetworkTarget(parsing: text)) } catch {
-                    throw r.error("policy.cidr", item, field, error.message)
+                do throws(EgressRuleError) { n.allow.append(try EgressRule(parsing: text)) } catch {
+                    throw r.error("policy.network_rule", item, field, "\"\(text.prefix(80))\" (character \(error.offset + 1)): \(error.message)")
                 }
             }
         }
         switch (explicit, n.allow.isEmpty) {
         case (.deny, false): throw r.error("policy.value", node, "network", "egress: deny contradicts a non-empty allow list")
-        case (.allow, true): throw r.error("policy.value", node, "network", "egress: allow needs an allow list of CIDR[:port] entries")
+        case (.allow, true): throw r.error("policy.value", node, "network", "egress: allow needs an allow list of CIDR[:PORTS][/PROTO] or HOST[:PORTS][/PROTO] rules")
         case (_, false): n.egress = .allow
         case (_, true): n.egress = .deny
         }

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenNet
 import WardenEvents
 import WardenHome
 import WardenLedger
@@ -119,7 +120,8 @@ public final class Runner: @unchecked Sendable {
                 let protection = protectionDetails(confinement)
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "allow",
                       details: ["policy": .string(policyName), "operations": .array(decision.operations.map { .string($0.rawValue) }),
-                                "executables": .array(confinement.executables.map { .string($0) })].merging(protection) { a, _ in a })
+                                "executables": .array(confinement.executables.map { .string($0) }),
+                                "network": Self.networkDetail(confinement.network)].merging(protection) { a, _ in a })
                 if let token = request.approvalToken {
                     // The gate verified the token; its fields name who approved what, for the record.
                     let parsed = try? JWS.parse(token)
@@ -139,7 +141,8 @@ public final class Runner: @unchecked Sendable {
                 do throws(WardenError) {
                     spec = try SpecBuilder.spec(confinement, tool: .init(artifactFD: admitted.artifact.fd, sandboxPath: m.sandboxPath),
                                                 environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
-                                                stdin: request.stdin, hidden: try hiddenPaths(request))
+                                                stdin: request.stdin, hidden: try hiddenPaths(request),
+                                                resolvers: confinement.network == .none ? [] : try NetworkConfig.resolvers(home: home))
                     stage(&log, .executionStarted, request, outcome, subject: m.reference, decision: "allow",
                           details: protection.merging(["digest": .string(m.digest.description),
                                                "argv": .array(confinement.argv.map { .string($0) }),
@@ -244,9 +247,9 @@ public final class Runner: @unchecked Sendable {
         for w in m.writable {
             paths.append(.init(anchored(w), write: true))  // declared needs, checked by the policy
         }
-        var egress: [NetworkTarget] = []
+        var egress: [EgressRule] = []
         for n in m.network {
-            do throws(PolicyFieldError) { egress.append(try NetworkTarget(parsing: n)) } catch {
+            do throws(EgressRuleError) { egress.append(try EgressRule(parsing: n)) } catch {
                 throw .denied("manifest.bad_network", "\(m.reference): requires.network \"\(n)\": \(error.message)")
             }
         }
@@ -256,6 +259,15 @@ public final class Runner: @unchecked Sendable {
             tenant: request.tenant, session: request.session, argv: m.entrypoint + request.arguments, workingDirectory: cwd,
             paths: paths, egress: egress, exposure: labels, tool: "\(m.reference) \(m.digest)")
         return (PreparedPolicy(policy, host: ToolHostView(base: LiveHostView(), toolPath: m.sandboxPath)), execRequest)
+    }
+
+    /// The decision record's copy of the effective egress grant.
+    static func networkDetail(_ n: Confinement.NetworkMode) -> JSONValue {
+        switch n {
+        case .none: return "none"
+        case .egress(let g):
+            return .object(["grant": .array(g.rules.map { .string($0.description) }), "mode": .string(g.auditOnly ? "audit-only" : "enforce")])
+        }
     }
 
     /// Warden's own host paths that the run's sandbox must never show: the home (keys,

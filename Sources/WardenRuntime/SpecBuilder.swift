@@ -22,10 +22,14 @@ public enum SpecBuilder {
     /// `hidden` are Warden's own host paths (home, policy file, approval file): no sandbox sees them.
     public static func spec(_ c: Confinement, tool: ToolMount,
                             environment: [String: String] = [:],
-                            stdin: SandboxSpec.StandardInput = .null, hidden: [String] = []) throws(WardenError) -> SandboxSpec {
-        guard case .none = c.network else {
-            // decide() refuses egress until network confinement exists; never open a hole here.
-            throw .denied("network.unsupported", "network egress is not available in this Warden build; the run was refused")
+                            stdin: SandboxSpec.StandardInput = .null, hidden: [String] = [],
+                            resolvers: [SandboxSpec.Resolver] = []) throws(WardenError) -> SandboxSpec {
+        // The decision's effective grant (manifest ∩ policy) is all the run's network may reach.
+        var network = SandboxSpec.NetworkMode.none
+        var egress: SandboxSpec.Egress?
+        if case .egress(let grant) = c.network {
+            network = .egress
+            egress = SandboxSpec.Egress(grant: grant, resolvers: resolvers)
         }
         // The artifact is copied from its sealed memfd, below; every other tree is the host's own.
         var mounts: [SandboxSpec.Mount] = c.readonly.filter { $0 != tool.sandboxPath }.map { .readOnly(source: $0, destination: $0) }
@@ -40,7 +44,8 @@ public enum SpecBuilder {
         return SandboxSpec(
             command: c.executable, arguments: Array(c.argv.dropFirst()), mounts: mounts, systemMounts: true,
             allowExec: allowExec, maskedPaths: c.maskedPaths, cwd: c.workingDirectory, environment: environment,
-            limits: limits, network: .none, stdin: stdin, unixSockets: c.unixSockets, hiddenHostPaths: hidden,
-            protectedNames: c.protectedNames, readOnlyPaths: c.readOnlyPaths, allowSystemWrites: c.allowSystemWrites)
+            limits: limits, network: network, stdin: stdin, unixSockets: c.unixSockets, hiddenHostPaths: hidden,
+            protectedNames: c.protectedNames, readOnlyPaths: c.readOnlyPaths, allowSystemWrites: c.allowSystemWrites,
+            egress: egress)
     }
 }

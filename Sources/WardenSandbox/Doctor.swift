@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CWardenSpawn
 import WardenCore
+import WardenNet
 
 /// Host probes for `warden doctor`. Every probe tries the primitive for real.
 public enum Doctor {
@@ -136,6 +137,28 @@ public enum Doctor {
         }
     }
 
+    /// Egress tried for real: a sandbox whose namespace gets the ruleset, the proxy and the stub
+    /// (a grant to TEST-NET-1's discard port; /bin/true sends nothing).
+    static func egressProbe(nft: String?) -> Probe {
+        let consequence = "runs with a network grant (--egress, policy network.allow) are refused"
+        guard let nft else {
+            return Probe(name: "net.egress", ok: false, detail: "nft not installed (apt-get install nftables)",
+                         consequence: consequence, required: false)
+        }
+        do throws(WardenError) {
+            let rule = EgressRule(target: .cidr(address: [192, 0, 2, 1], prefix: 32), ports: [9...9], proto: .tcp)
+            var spec = SandboxSpec(command: "/bin/true", network: .egress)
+            spec.egress = SandboxSpec.Egress(grant: EgressGrant(rules: [rule], auditOnly: false), resolvers: [])
+            spec.limits.allowRlimitFallback = true
+            let r = try Sandbox.run(spec, output: nil)
+            return Probe(name: "net.egress", ok: r.status == 0,
+                         detail: "\(nft): namespace ruleset, proxy and DNS stub set up; /bin/true exited \(r.status) (\(r.enforcement["socket_filter"] ?? ""))",
+                         consequence: consequence, required: false)
+        } catch {
+            return Probe(name: "net.egress", ok: false, detail: error.message, consequence: consequence, required: false)
+        }
+    }
+
     static func laterBackends() -> [Probe] {
         func onPath(_ name: String) -> String? {
             for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] where access(dir + "/" + name, X_OK) == 0 {
@@ -144,11 +167,7 @@ public enum Doctor {
             return nil
         }
         var probes: [Probe] = []
-        for tool in ["nft", "ip"] {
-            let path = onPath(tool)
-            probes.append(Probe(name: "net.\(tool)", ok: path != nil, detail: path.map { "found \($0)" } ?? "not installed",
-                                consequence: "later network modes (loopback/allow-list) will be unavailable", required: false))
-        }
+        probes.append(egressProbe(nft: onPath("nft")))
         let kvm = wsp_probe_kvm()
         probes.append(Probe(name: "kvm", ok: kvm == 0, detail: kvm == 0 ? "KVM_CREATE_VM and KVM_CREATE_VCPU work" : "/dev/kvm: \(errnoName(kvm))",
                             consequence: "a later microVM backend would be unavailable", required: false))

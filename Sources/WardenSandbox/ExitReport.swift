@@ -23,9 +23,11 @@ public struct ExitReport: Sendable, Equatable {
     public var capturedStderr: [UInt8]
     /// How the run was confined ("root" or "rootless", cgroup version or "rlimit", Landlock ABI...).
     public var enforcement: [String: String]
+    /// What the run's network did (egress runs only).
+    public var network: NetworkReport?
 
     public var jsonValue: JSONValue {
-        .object([
+        var o: [String: JSONValue] = [
             "status": .int(Int64(status)),
             "exit_code": exitCode.map { .int(Int64($0)) } ?? .null,
             "signal": signal.map { .int(Int64($0)) } ?? .null,
@@ -39,7 +41,9 @@ public struct ExitReport: Sendable, Equatable {
             "stdout_truncated": .bool(stdoutTruncated),
             "stderr_truncated": .bool(stderrTruncated),
             "enforcement": .object(enforcement.mapValues { .string($0) }),
-        ])
+        ]
+        if let network { o["network"] = network.jsonValue }
+        return .object(o)
     }
 }
 

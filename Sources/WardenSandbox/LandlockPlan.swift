@@ -49,13 +49,29 @@ public struct LandlockPlan: Sendable, Equatable {
     public let handledNet: UInt64
     public let scoped: UInt64
     public let rules: [Rule]
+    /// TCP ports connect() may name (an egress grant's ports; empty: none).
+    public var connectPorts: [UInt16] = []
+
+    /// What the run's network allows at the socket layer.
+    public enum Net: Sendable, Equatable {
+        /// No network: bind and connect are denied.
+        case none
+        /// connect() only to these ports (bind still denied).
+        case connect([UInt16])
+        /// connect() to any port (bind still denied): the grant names too many ports to list,
+        /// or audit-only; nftables and the proxy still decide.
+        case anyConnect
+    }
+
+    /// Most ports listed as Landlock rules; a wider grant leaves the port check to nftables.
+    public static let maxConnectPorts = 1024
 
     /// Minimum ABI Warden accepts: filesystem + execute restriction (ABI 1). TCP denial needs
     /// ABI 4 and scoping ABI 6; below those the network namespace alone isolates the network.
     public static let minimumABI = 1
 
     /// Read for read-only trees, read+write for writable ones, EXECUTE only on `executables`.
-    public static func build(plan: MountPlan, executables: [String], abi: Int) throws(WardenError) -> LandlockPlan {
+    public static func build(plan: MountPlan, executables: [String], abi: Int, net: Net = .none) throws(WardenError) -> LandlockPlan {
         guard abi >= minimumABI else {
             throw .denied("sandbox.landlock_unavailable",
                           "Landlock is not available (ABI \(abi)); Warden refuses to run without filesystem confinement")
@@ -80,9 +96,18 @@ public struct LandlockPlan: Sendable, Equatable {
         for exe in executables {
             rules.append(Rule(path: exe, access: LandlockAccess.execute | LandlockAccess.read))
         }
-        let handledNet: UInt64 = abi >= 4 ? LandlockAccess.netBindTCP | LandlockAccess.netConnectTCP : 0
+        var handledNet: UInt64 = abi >= 4 ? LandlockAccess.netBindTCP | LandlockAccess.netConnectTCP : 0
+        var ports: [UInt16] = []
+        switch net {
+        case .none: break
+        case .connect(let p) where abi >= 4: ports = p
+        case .connect: break
+        case .anyConnect: handledNet &= ~LandlockAccess.netConnectTCP
+        }
         let scoped: UInt64 = abi >= 6 ? LandlockAccess.scopeAbstractUnix | LandlockAccess.scopeSignal : 0
-        return LandlockPlan(abi: abi, handledFS: LandlockAccess.handledFS(abi: abi), handledNet: handledNet,
-                            scoped: scoped, rules: rules)
+        var plan = LandlockPlan(abi: abi, handledFS: LandlockAccess.handledFS(abi: abi), handledNet: handledNet,
+                                scoped: scoped, rules: rules)
+        plan.connectPorts = ports
+        return plan
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CWardenSpawn
 import WardenCore
+import WardenNet
 
 /// Runs programs inside Warden's kernel-enforced sandbox.
 public enum Sandbox {
@@ -42,7 +43,8 @@ public enum Sandbox {
         let program = try resolver.locate(spec.command, searchPath: env["PATH"] ?? "")
         let executables = try resolver.allowedExecutables(program: program, allowExec: spec.allowExec)
         let abi = Int(wsp_landlock_abi())
-        let landlock = try LandlockPlan.build(plan: plan, executables: executables, abi: abi)
+        let landlock = try LandlockPlan.build(plan: plan, executables: executables, abi: abi, net: landlockNet(spec))
+        let nftPath = spec.network == .egress ? try EgressValidation.nftPath() : nil
         let bpf = SeccompPolicy.compiled(for: spec)
         wsp_trace_stamp(Int32(WSP_TP_PLANNED.rawValue))
 
@@ -127,6 +129,35 @@ public enum Sandbox {
         }
         defer { cgroups?.destroy() }
         wsp_trace_stamp(Int32(WSP_TP_CGROUPS.rawValue))
+        // Egress: the namespace's rules, the proxy and the stub exist before the program does.
+        var egressRun: EgressRun?
+        var sockFilter: CgroupSockFilter?
+        defer { sockFilter?.destroy() }
+        if let egress = spec.egress, let nftPath {
+            do throws(WardenError) {
+                if !rootless {
+                    let filter = try CgroupSockFilter.create(runID: runID, rules: sockFilterRules(egress.grant))
+                    sockFilter = filter
+                    try filter.add(pid: started.pid)
+                    enforcement["socket_filter"] = "cgroup bpf (connect4/6, sendmsg4/6)"
+                } else {
+                    enforcement["socket_filter"] = "not available (rootless: nftables, proxy and Landlock enforce)"
+                }
+                var e = egress
+                if e.resolvers.isEmpty { e.resolvers = HostResolvers.system() }
+                guard !e.resolvers.isEmpty || e.grant.rules.allSatisfy({ !$0.isHost }) else {
+                    throw .denied("sandbox.egress_no_resolver", "the grant names hosts but no DNS resolver is configured (/etc/resolv.conf has no nameserver)")
+                }
+                egressRun = try EgressRun.start(pid: started.pid, egress: e, nftPath: nftPath, sockFilter: sockFilter)
+            } catch {
+                Spawner.abort(started)
+                throw error
+            }
+            enforcement["network"] = "egress \(egress.grant.auditOnly ? "audit-only" : "enforce"): nftables in the run's namespace, transparent proxy, DNS stub"
+            enforcement["landlock_connect"] = landlock.handledNet & LandlockAccess.netConnectTCP == 0
+                ? "any port" : landlock.connectPorts.count <= 8
+                ? landlock.connectPorts.map(String.init).joined(separator: ",") : "\(landlock.connectPorts.count) ports"
+        }
         let hookStart = monotonicNanos()
         do throws(WardenError) {
             try beforeStart()
@@ -146,11 +177,14 @@ public enum Sandbox {
         defer { if forwardSignals { wsp_forward_signals(-1) } }
         let supervisor = Supervisor(sandbox: sandbox, stdoutFD: stdoutSource, stderrFD: err.read, limits: spec.limits,
                                     cgroups: cgroups, output: output, captureLimit: captureLimit,
-                                    input: forwardInput.map { ($0, stdoutSource) }, cancelFD: cancelWhenReadable ?? -1)
+                                    input: forwardInput.map { ($0, stdoutSource) }, cancelFD: cancelWhenReadable ?? -1,
+                                    driftFD: egressRun?.pollFD ?? -1, driftCheck: egressRun.map { run in { run.drift() } })
         let o = supervisor.run(startedAt: start + hookNanos)
+        let network = egressRun?.finish(drift: o.drift)
         wsp_trace_stamp(Int32(WSP_TP_SUPERVISED.rawValue))
         if let failure = Spawner.failure(of: sandbox, request: request) { throw failure }
-        let exitReport = report(o, spec: spec, cgroups: cgroups, enforcement: enforcement)
+        var exitReport = report(o, spec: spec, cgroups: cgroups, enforcement: enforcement)
+        exitReport.network = network
         wsp_trace_stamp(Int32(WSP_TP_REPORTED.rawValue))
         return exitReport
     }
@@ -169,6 +203,7 @@ public enum Sandbox {
         var hit: [String] = []
         if o.timedOut { hit.append("timeout") }
         if o.cancelled { hit.append("cancelled") }
+        if o.drift != nil { hit.append("network_drift") }
         if cgroups?.memoryLimitHit() == true { hit.append("memory") }
         if cgroups?.pidsLimitHit() == true { hit.append("pids") }
         if o.cpuExceeded || signal == SIGXCPU { hit.append("cpu") }
@@ -181,6 +216,35 @@ public enum Sandbox {
             maxRSSKiB: Int64(o.rusage.ru_maxrss), stdoutBytes: o.bytes[0], stderrBytes: o.bytes[1],
             stdoutTruncated: o.truncated[0], stderrTruncated: o.truncated[1],
             capturedStdout: o.captured[0], capturedStderr: o.captured[1], enforcement: enforcement)
+    }
+
+    /// Landlock's part of the network: nothing without a grant; with one, connect() only to
+    /// the grant's TCP ports when they are few enough to list.
+    static func landlockNet(_ spec: SandboxSpec) -> LandlockPlan.Net {
+        guard spec.network == .egress, let grant = spec.egress?.grant else { return .none }
+        guard !grant.auditOnly, let ranges = grant.tcpPorts else { return .anyConnect }
+        let count = ranges.reduce(0) { $0 + Int($1.upperBound) - Int($1.lowerBound) + 1 }
+        guard count <= LandlockPlan.maxConnectPorts else { return .anyConnect }
+        return .connect(Array(Set(ranges.flatMap { Array($0) })).sorted())
+    }
+
+    /// The cgroup socket filter's copy of the grant: CIDR rules as blocks, hostname rules'
+    /// ports for the addresses the DNS stub pins.
+    static func sockFilterRules(_ grant: EgressGrant) -> SockFilterRules {
+        var blocks: [SockFilterRules.Block] = []
+        var pinnedTCP: [ClosedRange<UInt16>] = [], pinnedUDP: [ClosedRange<UInt16>] = []
+        for rule in grant.rules {
+            switch rule.target {
+            case .cidr(let address, let prefix):
+                blocks.append(.init(address: address, prefix: prefix, ports: rule.ports, udp: rule.proto == .udp))
+            case .host:
+                let all: [ClosedRange<UInt16>] = rule.ports.isEmpty ? [1...65535] : rule.ports
+                if rule.proto == .udp { pinnedUDP += all } else { pinnedTCP += all }
+            }
+        }
+        if grant.auditOnly { blocks = [.init(address: [0, 0, 0, 0], prefix: 0, ports: [], udp: false),
+                                       .init(address: [UInt8](repeating: 0, count: 16), prefix: 0, ports: [], udp: false)] }
+        return SockFilterRules(blocks: blocks, pinnedTCPPorts: pinnedTCP, pinnedUDPPorts: pinnedUDP)
     }
 
     /// As root, a bind source the sandbox's setup uid cannot reach (e.g. a tool under /root) is

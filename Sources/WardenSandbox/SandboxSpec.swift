@@ -1,4 +1,5 @@
 import WardenCore
+import WardenNet
 
 /// Everything the sandbox needs to run one program: a plain value that `warden exec` flags,
 /// and later a policy, build. Defaults are the secure ones (no network, read-only system
@@ -27,10 +28,38 @@ public struct SandboxSpec: Sendable, Equatable {
         }
     }
 
-    /// Network access. Only `.none` is implemented; the others are refused until the
-    /// network stage lands.
+    /// Network access: `.none` (a namespace with nothing in it) or `.egress` (the namespace's
+    /// traffic goes through Warden's proxy and DNS stub under `egress`; docs/NETWORK.md).
+    /// `loopback` and `host` are refused.
     public enum NetworkMode: String, Sendable, Equatable {
-        case none, loopback, host
+        case none, egress, loopback, host
+    }
+
+    /// An upstream DNS server the stub asks (from the host's namespace).
+    public struct Resolver: Sendable, Equatable, CustomStringConvertible {
+        public var address: [UInt8]
+        public var port: UInt16
+
+        public init(address: [UInt8], port: UInt16 = 53) {
+            self.address = address
+            self.port = port
+        }
+
+        public var description: String {
+            address.count == 4 ? "\(IPAddressText.format(address)):\(port)" : "[\(IPAddressText.format(address))]:\(port)"
+        }
+    }
+
+    /// What an egress run may reach, and through which resolvers names are looked up.
+    public struct Egress: Sendable, Equatable {
+        public var grant: EgressGrant
+        /// Empty: the host's /etc/resolv.conf nameservers.
+        public var resolvers: [Resolver]
+
+        public init(grant: EgressGrant, resolvers: [Resolver] = []) {
+            self.grant = grant
+            self.resolvers = resolvers
+        }
     }
 
     /// What the program reads on standard input.
@@ -93,6 +122,8 @@ public struct SandboxSpec: Sendable, Equatable {
     public var environment: [String: String]
     public var limits: Limits
     public var network: NetworkMode
+    /// The grant when `network == .egress`.
+    public var egress: Egress?
     public var stdin: StandardInput
     public var hostname: String
     /// Size of the private /tmp in MiB.
@@ -126,7 +157,8 @@ public struct SandboxSpec: Sendable, Equatable {
                 environment: [String: String] = [:], limits: Limits = Limits(), network: NetworkMode = .none,
                 stdin: StandardInput = .null, hostname: String = "warden", tmpSizeMB: Int = 64, tty: Bool = false,
                 unixSockets: Bool = false, hiddenHostPaths: [String] = [], protectedNames: [String] = ProtectedNames.defaults,
-                readOnlyPaths: [String] = [], allowSystemWrites: Bool = false) {
+                readOnlyPaths: [String] = [], allowSystemWrites: Bool = false, egress: Egress? = nil) {
+        self.egress = egress
         self.hiddenHostPaths = hiddenHostPaths
         self.protectedNames = protectedNames
         self.readOnlyPaths = readOnlyPaths

@@ -123,6 +123,7 @@ enum Spawner {
             }
         }
         let rules = r.landlock.rules.map { wsp_ll_rule(path: arena.str($0.path), access: $0.access) }
+        let connectPorts = r.landlock.connectPorts
         let limits = r.rlimits.map { wsp_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         let fallback = r.rlimitsFallback.map { wsp_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         let argv = arena.list(r.argv)
@@ -130,7 +131,7 @@ enum Spawner {
         defer { argv.deallocate(); envp.deallocate() }
 
         var result = wsp_result()
-        let rc: Int32 = ops.withUnsafeBufferPointer { opsBuf in
+        let rc: Int32 = connectPorts.withUnsafeBufferPointer { portsBuf in ops.withUnsafeBufferPointer { opsBuf in
             rules.withUnsafeBufferPointer { rulesBuf in
                 limits.withUnsafeBufferPointer { limBuf in
                     r.bpf.withUnsafeBytes { bpfBuf in
@@ -149,6 +150,8 @@ enum Spawner {
                             c.ll_scoped = r.landlock.scoped
                             c.ll_rules = rulesBuf.baseAddress
                             c.nll_rules = Int32(rulesBuf.count)
+                            c.ll_connect_ports = portsBuf.baseAddress
+                            c.nll_connect_ports = Int32(portsBuf.count)
                             c.bpf = bpfBuf.baseAddress
                             c.bpf_count = Int32(r.bpfCount)
                             c.rlimits = limBuf.baseAddress
@@ -175,7 +178,7 @@ enum Spawner {
                     }
                 }
             }
-        }
+        } }
         guard rc == 0 else { throw SpawnFailure.error(result, request: r) }
         return result
     }

@@ -5,9 +5,12 @@ public enum SpecValidation {
     /// Returns a copy with normalized paths, or throws a one-line usage/denied error.
     public static func validate(_ spec: SandboxSpec) throws(WardenError) -> SandboxSpec {
         var s = spec
-        guard spec.network == .none else {
+        switch spec.network {
+        case .none: s.egress = nil
+        case .egress: try EgressValidation.validate(spec.egress)
+        case .loopback, .host:
             throw .denied("sandbox.network_unsupported",
-                          "network mode '\(spec.network.rawValue)' is not supported yet; only 'none' is enforced")
+                          "network mode '\(spec.network.rawValue)' is not supported; use none or an egress grant")
         }
         guard !spec.command.isEmpty, !spec.command.utf8.contains(0) else {
             throw .usage("sandbox.command_invalid", "command must be a non-empty string without NUL bytes")

@@ -17,11 +17,16 @@ struct Supervisor {
     var input: (from: Int32, to: Int32)?
     /// Readable or hung up: the caller is gone, kill the sandbox (-1: none).
     var cancelFD: Int32 = -1
+    /// Egress: readable when the run's ruleset changed (-1: none); `driftCheck` is asked then
+    /// and at least once a second, and a non-nil answer kills the run.
+    var driftFD: Int32 = -1
+    var driftCheck: (() -> String?)?
 
     struct Outcome {
         var rawStatus: Int32?
         var timedOut = false
         var cancelled = false
+        var drift: String?
         var cpuExceeded = false
         var wallNanos: UInt64 = 0
         var rusage = Glibc.rusage()
@@ -37,7 +42,9 @@ struct Supervisor {
                    pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: sandbox.pidfd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: input?.from ?? -1, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: cancelFD, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: cancelFD, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: driftFD, events: Int16(POLLIN), revents: 0)]
+        var nextDriftCheck: UInt64 = 0
         var inputOpen = input != nil
         var open = [true, true]
         var exited = false
@@ -59,13 +66,15 @@ struct Supervisor {
             if exited && now > exitedAt + 2_000_000_000 { break }
             var timeout = exited ? 100 : Int32(clamping: max(1, (deadline - min(now, deadline)) / 1_000_000))
             if cpuLimitMicros != nil { timeout = min(timeout, 50) }
-            for i in 0..<5 { fds[i].revents = 0 }
+            if driftCheck != nil { timeout = min(timeout, 1000) }
+            for i in 0..<6 { fds[i].revents = 0 }
+            fds[5].fd = exited || o.drift != nil ? -1 : driftFD
             fds[4].fd = exited || o.cancelled ? -1 : cancelFD
             fds[3].fd = inputOpen && !exited ? (input?.from ?? -1) : -1
             fds[0].fd = open[0] ? stdoutFD : -1
             fds[1].fd = open[1] ? stderrFD : -1
             fds[2].fd = exited ? -1 : sandbox.pidfd
-            let n = poll(&fds, 5, timeout)
+            let n = poll(&fds, 6, timeout)
             if n < 0 && errno != EINTR { break }
             for i in 0..<2 where open[i] && fds[i].revents != 0 {
                 let got = buffer.withUnsafeMutableBytes { read(i == 0 ? stdoutFD : stderrFD, $0.baseAddress, $0.count) }
@@ -87,6 +96,13 @@ struct Supervisor {
             if !exited && !o.cancelled && fds[4].revents != 0 {
                 o.cancelled = true
                 _ = wsp_pidfd_kill(sandbox.pidfd, SIGKILL)
+            }
+            if let check = driftCheck, !exited, o.drift == nil, fds[5].revents != 0 || monotonicNanos() >= nextDriftCheck {
+                nextDriftCheck = monotonicNanos() + 1_000_000_000
+                if let what = check() {
+                    o.drift = what
+                    _ = wsp_pidfd_kill(sandbox.pidfd, SIGKILL)
+                }
             }
             if !exited && fds[2].revents != 0 {
                 exited = true

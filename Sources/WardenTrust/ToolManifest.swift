@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenNet
 
 /// The signed description of a tool: what artifact it is, how it starts, what it needs.
 ///
@@ -99,6 +100,11 @@ public struct ToolManifest: Sendable, Equatable {
         for (field, list) in [("requires.network", network), ("requires.writable", writable)] {
             guard list.count <= 64, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 256 && !$0.utf8.contains(0) }) else {
                 throw .usage("manifest.bad_requires", "\(field): at most 64 non-empty entries of ≤ 256 bytes")
+            }
+        }
+        for (i, rule) in network.enumerated() {
+            do throws(EgressRuleError) { _ = try EgressRule(parsing: rule) } catch {
+                throw .usage("manifest.bad_requires", "requires.network[\(i)] \"\(rule.prefix(80))\" (character \(error.offset + 1)): \(error.message)")
             }
         }
         for label in exposure where !exposureLabels.contains(label) {

@@ -58,6 +58,13 @@ struct ExecCommand: ParsableCommand {
     @Flag(name: .customLong("allow-system-writes"),
           help: "Allow a writable tree that is, contains or lies inside a system directory, or contains another user's home.")
     var allowSystemWrites = false
+    @Option(name: .customLong("egress"),
+            help: "Allow egress matching RULE: CIDR[:PORTS][/PROTO] or HOST[:PORTS][/PROTO], e.g. api.github.com:443 (repeatable; docs/NETWORK.md).")
+    var egress: [String] = []
+    @Option(name: .customLong("resolver"), help: "Upstream DNS server for --egress hostnames, ADDR[:PORT] (repeatable; default: /etc/resolv.conf).")
+    var resolver: [String] = []
+    @Flag(name: .customLong("egress-audit"), help: "Log what the --egress rules would refuse and refuse nothing (learning an allowlist; never for production).")
+    var egressAudit = false
     @Argument(parsing: .postTerminator, help: "-- CMD [ARGS...]")
     var command: [String] = []
 
@@ -71,7 +78,7 @@ struct ExecCommand: ParsableCommand {
                     net: net, timeout: timeout, memory: memory, pids: pids, cpu: cpu, outputLimit: outputLimit,
                     nofile: nofile, noStdin: noStdin, rlimitFallback: rlimitFallback, json: json, tty: tty,
                     unixSockets: allowUnixSockets, home: home, unprotect: unprotect, allowSystemWrites: allowSystemWrites,
-                    command: command)
+                    egress: egress, resolvers: resolver, egressAudit: egressAudit, command: command)
     }
 }
 
@@ -98,6 +105,9 @@ struct ExecOptions: Equatable {
     var home: String?
     var unprotect: [String] = []
     var allowSystemWrites = false
+    var egress: [String] = []
+    var resolvers: [String] = []
+    var egressAudit = false
     var command: [String] = []
 
     /// Runs the program confined and exits with its status (never returns normally).
@@ -127,8 +137,13 @@ struct ExecOptions: Equatable {
         guard let program = command.first else {
             throw .usage("exec.no_command", "give the program after '--': warden exec [options] -- CMD [ARGS...]")
         }
-        guard let mode = SandboxSpec.NetworkMode(rawValue: net) else {
-            throw .usage("exec.net_invalid", "--net '\(net)': unknown network mode (supported: none)")
+        guard var mode = SandboxSpec.NetworkMode(rawValue: net), mode != .egress else {
+            throw .usage("exec.net_invalid", "--net '\(net)': unknown network mode (supported: none; grant egress with --egress RULE)")
+        }
+        let egressSpec = try ExecEgress.spec(rules: egress, resolvers: resolvers, audit: egressAudit)
+        if egressSpec != nil {
+            guard mode == .none else { throw .usage("exec.net_invalid", "--egress cannot be combined with --net \(net)") }
+            mode = .egress
         }
         var mounts: [SandboxSpec.Mount] = []
         for item in readOnly {
@@ -170,7 +185,7 @@ struct ExecOptions: Equatable {
                            hiddenHostPaths: homes, protectedNames: ProtectedNames.defaults.filter { !unprotect.contains($0) },
                            readOnlyPaths: try ExecProtection.nestedProtected(writable: writableTrees, unprotectGit: unprotect.contains(".git"),
                                                                              cacheHome: homes.first),
-                           allowSystemWrites: allowSystemWrites)
+                           allowSystemWrites: allowSystemWrites, egress: egressSpec)
     }
 
     static func split(_ item: String) -> (String, String?) {

@@ -31,7 +31,7 @@ enum ExecFastPath {
             }
             func value(_ inline: String?) -> String? { scan.value(inline) }
             switch name {
-            case "no-stdin", "rlimit-fallback", "json", "tty", "allow-unix-sockets", "allow-system-writes":
+            case "no-stdin", "rlimit-fallback", "json", "tty", "allow-unix-sockets", "allow-system-writes", "egress-audit":
                 guard inline == nil else { return nil }
                 switch name {
                 case "no-stdin": o.noStdin = true
@@ -39,9 +39,10 @@ enum ExecFastPath {
                 case "tty": o.tty = true
                 case "allow-unix-sockets": o.unixSockets = true
                 case "allow-system-writes": o.allowSystemWrites = true
+                case "egress-audit": o.egressAudit = true
                 default: o.rlimitFallback = true
                 }
-            case "ro", "rw", "tmpfs", "allow-exec", "env", "cwd", "net", "home", "unprotect":
+            case "ro", "rw", "tmpfs", "allow-exec", "env", "cwd", "net", "home", "unprotect", "egress", "resolver":
                 guard let v = value(inline), !v.hasPrefix("-") else { return nil }
                 switch name {
                 case "ro": o.readOnly.append(v)
@@ -52,6 +53,8 @@ enum ExecFastPath {
                 case "cwd": o.cwd = v
                 case "home": o.home = v
                 case "unprotect": o.unprotect.append(v)
+                case "egress": o.egress.append(v)
+                case "resolver": o.resolvers.append(v)
                 default: o.net = v
                 }
             case "timeout":

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WardenCore
+import WardenNet
 import WardenHome
 import WardenPolicy
 
@@ -32,8 +33,8 @@ struct PolicyCommand: AsyncParsableCommand {
                     print("\(key).\(field): \(CanonicalJSON.string(fields[field] ?? .null))")
                 }
             }
-            if p.network.egress == .allow {
-                Terminal.warn("note: this policy allows egress; until network confinement lands every request under it is denied")
+            if p.network.auditOnly {
+                Terminal.warn("WARNING: network.mode: audit-only refuses nothing; every connection is let through and only logged. Never use it in production.")
             }
             if !p.approvals.requiredFor.isEmpty && p.approvals.approvers.isEmpty {
                 Terminal.warn("note: approvals.required_for is set but approvals.approvers is empty: those requests can never be approved")

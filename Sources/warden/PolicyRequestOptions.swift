@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WardenCore
+import WardenNet
 import WardenPolicy
 
 /// Flags that describe a request to evaluate (`policy explain`, `approvals request`).
@@ -19,10 +20,10 @@ struct PolicyRequestOptions: ParsableArguments {
     func build() throws(WardenError) -> (Policy, ExecutionRequest) {
         let p = try PolicyLoader.load(path: policy)
         guard !command.isEmpty else { throw .usage("policy.no_command", "give the command after --, e.g. -- git status") }
-        var targets: [NetworkTarget] = []
+        var targets: [EgressRule] = []
         for e in egress {
-            do throws(PolicyFieldError) { targets.append(try NetworkTarget(parsing: e)) } catch {
-                throw .usage("policy.cidr", "--egress: \(error.message)")
+            do throws(EgressRuleError) { targets.append(try EgressRule(parsing: e)) } catch {
+                throw .usage("policy.network_rule", "--egress '\(e)' (character \(error.offset + 1)): \(error.message)")
             }
         }
         var labels = ExposureLabels()
@@ -85,7 +86,9 @@ enum PolicyOutput {
         let network: JSONValue
         switch c.network {
         case .none: network = "none"
-        case .allow(let t): network = .array(t.map { .string($0.description) })
+        case .egress(let g):
+            network = .object(["grant": .array(g.rules.map { .string($0.description) }),
+                               "mode": .string(g.auditOnly ? "audit-only" : "enforce")])
         }
         return .object([
             "executable": .string(c.executable), "argv": .array(c.argv.map { .string($0) }),

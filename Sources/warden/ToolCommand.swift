@@ -41,7 +41,7 @@ struct ToolCommand: AsyncParsableCommand {
         @Option(help: "Publisher key name.") var key: String
         @Option(parsing: .singleValue, help: "Entrypoint argument (repeat; default /tool/NAME, the artifact itself).")
         var entrypoint: [String] = []
-        @Option(parsing: .singleValue, help: "Declared network need CIDR[:port] (repeatable).") var network: [String] = []
+        @Option(parsing: .singleValue, help: "Declared network need, CIDR[:PORTS][/PROTO] or HOST[:PORTS][/PROTO] (repeatable; granted only where the policy allows it).") var network: [String] = []
         @Option(parsing: .singleValue, help: "Declared writable path (repeatable).") var writable: [String] = []
         @Option(parsing: .singleValue, help: "Exposure label: private_data, untrusted_content, exfiltration (repeatable).")
         var exposure: [String] = []

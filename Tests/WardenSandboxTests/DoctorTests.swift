@@ -16,7 +16,7 @@ struct DoctorTests {
         for needed in ["namespace.user", "namespace.mount", "namespace.pid", "namespace.ipc", "namespace.uts",
                        "namespace.net", "namespace.cgroup", "userns.rootless", "landlock", "seccomp", "pidfd",
                        "cgroup.v1", "cgroup.v2", "cgroup.limits", "idmapped-mount", "sandbox.end-to-end",
-                       "net.nft", "net.ip", "kvm", "qemu"] {
+                       "net.egress", "kvm", "qemu"] {
             #expect(names.contains(needed), "missing probe \(needed)")
         }
         for p in probes where p["required"] == .bool(true) {

@@ -66,6 +66,7 @@ struct wsp_config {
     int landlock_abi;                    // >= 1 (Swift refuses otherwise)
     uint64_t ll_handled_fs, ll_handled_net, ll_scoped;
     const struct wsp_ll_rule *ll_rules; int nll_rules;
+    const uint16_t *ll_connect_ports; int nll_connect_ports;  // TCP ports connect() may name (egress)
 
     const void *bpf; int bpf_count;      // struct sock_filter[bpf_count]
     const struct wsp_rlimit *rlimits; int nrlimits;                    // with a cgroup

@@ -1,0 +1,55 @@
+#ifndef WARDENNET_H
+#define WARDENNET_H
+
+// The run's network namespace, set up from outside it (docs/NETWORK.md): loopback with default
+// routes through it, the transparent proxy's and DNS stub's sockets, nftables.
+
+/// Sockets created inside the run's network namespace and handed to the supervisor.
+struct wnet_sockets {
+    int tcp4, tcp6;     // the transparent proxy's listeners (127.0.0.1 / ::1, proxy port)
+    int udp4, udp6;     // the DNS stub (127.0.0.1 / ::1, stub port)
+    int nft;            // NETLINK_NETFILTER: set-element updates (pinned DNS answers)
+    int monitor;        // NETLINK_NETFILTER: ruleset change notifications (drift monitor)
+};
+
+/// Forks a helper that joins `pid`'s user and network namespaces, brings `lo` up with IPv4 and
+/// IPv6 default routes through it, creates the sockets above and sends them back, then runs
+/// `nft -f -` on `ruleset` keeping only CAP_NET_ADMIN (ambient). 0 on success; otherwise -errno
+/// and `errbuf` says which step failed (with nft's own error text when nft refused the ruleset).
+int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_port, int dns_port,
+                 struct wnet_sockets *out, char *errbuf, int errlen);
+
+/// The destination a redirected TCP connection was addressed to (SO_ORIGINAL_DST /
+/// IP6T_SO_ORIGINAL_DST). `family` is 4 or 6; `addr` receives 4 or 16 bytes. 0 or -errno.
+int wnet_original_dst(int fd, int family, unsigned char addr[16], unsigned short *port);
+
+/// Adds `count` addresses (4 or 16 bytes each, by `family`) to set `set` of table inet `table`
+/// in one nf_tables batch on `fd`, and waits for the kernel's acknowledgement. 0 or -errno.
+int wnet_nft_add_addresses(int fd, int family, const char *table, const char *set,
+                           const unsigned char *addrs, int count, unsigned int seq);
+
+/// The netlink port id the kernel assigned to `fd` (0 on failure).
+unsigned int wnet_portid(int fd);
+
+/// Subscribes `fd` to nf_tables change notifications. 0 or -errno.
+int wnet_monitor_subscribe(int fd);
+
+/// Reads every pending notification on the (non-blocking) monitor socket. Returns how many came
+/// from anyone but `own_portid` (a change Warden did not make), 0 when none, or -errno (ENOBUFS:
+/// notifications were lost, which the caller must treat as drift). `what` names the first
+/// foreign change's message type.
+int wnet_monitor_drain(int fd, unsigned int own_portid, char *what, int whatlen);
+
+/// accept4(SOCK_CLOEXEC); -errno on failure.
+int wnet_accept(int fd);
+
+/// splice(2) with SPLICE_F_MOVE | SPLICE_F_NONBLOCK; -errno on failure.
+long wnet_splice(int in, int out, unsigned long len);
+
+/// pipe2(O_CLOEXEC | O_NONBLOCK); 0 or -errno.
+int wnet_pipe(int fds[2]);
+
+/// 16 random bits (getrandom).
+unsigned short wnet_random16(void);
+
+#endif

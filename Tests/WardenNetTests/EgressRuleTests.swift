@@ -1,0 +1,4 @@
+import Testing
+@testable import WardenNet
+
+@Suite struct EgressRuleTests {}
