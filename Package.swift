@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore", "WardenTestSupport"]),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore", "WardenTestSupport", "CWardenSys", "CWardenSpawn"],
                     exclude: ["Probe", "Net"]),  // C escape probe and the egress test host, compiled by the tests with cc -static
-        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport"]),
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenNet", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [
             "WardenLedger", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport",
             .product(name: "Crypto", package: "swift-crypto"),

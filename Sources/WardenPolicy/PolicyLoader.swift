@@ -251,7 +251,8 @@ public enum PolicyLoader {
                 let field = "network.allow[\(i)]"
                 let text = try r.string(item, field)
                 do throws(EgressRuleError) { n.allow.append(try EgressRule(parsing: text)) } catch {
-                    throw r.error("policy.network_rule", item, field, "\"\(text.prefix(80))\" (character \(error.offset + 1)): \(error.message)")
+                    throw r.error("policy.network_rule", item, field, "\"\(text.prefix(80))\" (character \(error.offset + 1)): \(error.message)",
+                                  offset: error.offset)
                 }
             }
         }

@@ -16,6 +16,22 @@ struct YAMLReader {
         return "\(file):\(mark.line):\(mark.column)"
     }
 
+    /// An error pointing `offset` characters into a scalar's text. The column moves only when
+    /// the source spelling is certainly the text itself (a plain or single-quoted scalar on
+    /// one line, without quotes to unescape); otherwise it stays at the node.
+    func error(_ code: String, _ node: Node, _ field: String, _ what: String, offset: Int) -> WardenError {
+        guard case .scalar(let s) = node, let mark = node.mark, offset >= 0,
+              !s.string.contains(where: { $0 == " " || $0 == "\n" || $0 == "'" || $0 == "\t" })
+        else { return error(code, node, field, what) }
+        let shift: Int
+        switch s.style {
+        case .plain: shift = offset
+        case .singleQuoted: shift = offset + 1
+        default: return error(code, node, field, what)
+        }
+        return .usage(code, "\(file):\(mark.line):\(mark.column + shift): \(field): \(what)")
+    }
+
     /// Most nodes a policy may expand to. Aliases are expanded by the composer, so a
     /// "billion laughs" document is small on disk and huge here: counting stops it.
     static let maxNodes = 20_000

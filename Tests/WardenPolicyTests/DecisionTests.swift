@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WardenPolicy
+import WardenNet
 
 @Suite struct DecisionTests {
     func limits(_ w: Int64, _ c: Int64, _ m: Int64, _ p: Int64, _ o: Int64) -> ResourceLimits {
@@ -53,16 +54,38 @@ import Testing
         #expect(Fixtures.codes(Fixtures.decide(["ls"], policy: p)) == ["policy.budget.executions", "policy.budget.cpu"])
     }
 
-    @Test func egressFailsClosedUntilNetworkConfinementExists() throws {
+    @Test func egressIsTheIntersectionOfManifestAndPolicy() throws {
         var p = Fixtures.policy
         p.network.egress = .allow
-        p.network.allow = [try NetworkTarget(parsing: "140.82.112.0/20:443")]
-        #expect(Fixtures.codes(Fixtures.decide(["git", "fetch"], policy: p)) == ["policy.network.unsupported"])
+        p.network.allow = [try EgressRule(parsing: "140.82.112.0/20:443"), try EgressRule(parsing: "*.pythonhosted.org:443")]
+        // Nothing declared: no network, even under a policy that allows some.
+        let none = Fixtures.decide(["git", "fetch"], policy: p)
+        #expect(none.isAllowed)
+        #expect(none.confinement?.network == Confinement.NetworkMode.none)
         var r = Fixtures.request(["git", "fetch"])
-        r.egress = [try NetworkTarget(parsing: "140.82.112.0/20:443")]
-        let d = PolicyEngine.decide(r, Fixtures.policy, DecisionState(), now: Fixtures.now, host: Fixtures.host)
-        #expect(Fixtures.codes(d) == ["policy.network.denied"])
+        r.egress = [try EgressRule(parsing: "140.82.113.0/24:443"), try EgressRule(parsing: "files.pythonhosted.org:443")]
+        let d = PolicyEngine.decide(r, p, DecisionState(), now: Fixtures.now, host: Fixtures.host)
+        #expect(d.isAllowed, "\(d.traceText)")
+        #expect(d.confinement?.network == .egress(EgressGrant(rules: r.egress)))
+        // Asking for more than the policy allows is a denial naming the rule.
+        r.egress.append(try EgressRule(parsing: "140.82.113.0/24:22"))
+        let wider = PolicyEngine.decide(r, p, DecisionState(), now: Fixtures.now, host: Fixtures.host)
+        #expect(Fixtures.codes(wider) == ["policy.network.denied"])
+        #expect(wider.traceText.joined(separator: "\n").contains("140.82.113.0/24:22"), "\(wider.traceText)")
+        // A policy denying egress denies any request for it.
+        let denied = PolicyEngine.decide(r, Fixtures.policy, DecisionState(), now: Fixtures.now, host: Fixtures.host)
+        #expect(Fixtures.codes(denied) == ["policy.network.denied"])
         #expect(Fixtures.decide(["git", "fetch"]).isAllowed)
+    }
+
+    @Test func auditOnlyGrantsThePolicyRulesAndRefusesNothing() throws {
+        var p = Fixtures.policy
+        p.network.egress = .allow
+        p.network.auditOnly = true
+        p.network.allow = [try EgressRule(parsing: "api.github.com:443")]
+        let d = Fixtures.decide(["git", "fetch"], policy: p)
+        #expect(d.isAllowed)
+        #expect(d.confinement?.network == .egress(EgressGrant(rules: p.network.allow, auditOnly: true)))
     }
 
     @Test func deniesCollectAllReasons() {
@@ -99,4 +122,9 @@ import Testing
         #expect(ids.count == variants.count + 1)
         #expect(!ids.contains(id))
     }
+}
+
+extension Decision {
+    /// The confinement of an allowed decision.
+    var confinement: Confinement? { if case .allow(let c) = verdict { c } else { nil } }
 }

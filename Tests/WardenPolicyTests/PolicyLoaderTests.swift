@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+import WardenNet
 @testable import WardenPolicy
 
 @Suite struct PolicyLoaderTests {
@@ -123,11 +124,11 @@ import WardenCore
             ("commands: {deny_inline_code: yes}", "policy.type"), ("commands: {deny_inline_code: \"false\"}", "policy.type"),
             ("network: {unix_sockets: yes}", "policy.type"), ("network: {unix_sockets: 1}", "policy.type"),
             ("network: {egress: open}", "policy.value"), ("network: {egress: allow}", "policy.value"),
-            ("network: {egress: deny, allow: [10.0.0.0/8]}", "policy.value"), ("network: {allow: [example.com:443]}", "policy.cidr"),
-            ("network: {allow: [10.0.0.1/8]}", "policy.cidr"), ("network: {allow: [10.0.0.0/33]}", "policy.cidr"),
-            ("network: {allow: [\"10.0.0.0/8:0\"]}", "policy.cidr"), ("network: {allow: [\"10.0.0.0/8:65536\"]}", "policy.cidr"),
-            ("network: {allow: [\"2001:db8::/32:443\"]}", "policy.cidr"), ("network: {allow: [\"[10.0.0.0/8]:443\"]}", "policy.cidr"),
-            ("network: {allow: [\"010.0.0.0/8\"]}", "policy.cidr"), ("network: {allow: [\"::ffff:1.2.3.4\"]}", "policy.cidr"),
+            ("network: {egress: deny, allow: [10.0.0.0/8]}", "policy.value"), ("network: {allow: [\"api.*.com:443\"]}", "policy.network_rule"),
+            ("network: {allow: [10.0.0.1/8]}", "policy.network_rule"), ("network: {allow: [10.0.0.0/33]}", "policy.network_rule"),
+            ("network: {allow: [\"10.0.0.0/8:0\"]}", "policy.network_rule"), ("network: {allow: [\"10.0.0.0/8:65536\"]}", "policy.network_rule"),
+            ("network: {allow: [\"2001:db8::/32:443\"]}", "policy.network_rule"), ("network: {allow: [\"[10.0.0.0/8]:443\"]}", "policy.network_rule"),
+            ("network: {allow: [\"010.0.0.0/8\"]}", "policy.network_rule"), ("network: {allow: [\"::ffff:1.2.3.4\"]}", "policy.network_rule"),
             ("window: {not_after: 2026-13-01T00:00:00Z}", "policy.time"), ("window: {not_after: \"tomorrow\"}", "policy.time"),
             ("window: {not_before: 2027-01-01T00:00:00Z, not_after: 2026-01-01T00:00:00Z}", "policy.time"),
             ("approvals: {required_for: [delete]}", "policy.value"), ("exposure: {secrets: true}", "policy.unknown_key"),
@@ -161,7 +162,25 @@ import WardenCore
                   "2001:db8::/32": "2001:db8::/32", "[2001:db8::/32]:443": "[2001:db8::/32]:443", "[::1]:22": "[::1/128]:22",
                   "2001:DB8:0:0::/64": "2001:db8::/64"]
         for (text, normalized) in ok {
-            #expect(try NetworkTarget(parsing: text).description == normalized)
+            #expect(try EgressRule(parsing: text).description == normalized)
+        }
+    }
+
+    @Test func networkRulesNameFileLineAndField() throws {
+        let yaml = Fixtures.policyYAML + "\nnetwork:\n  egress: allow\n  allow: [\"api.github.com:443\", \"api.*.com:443\"]\n"
+        do {
+            _ = try PolicyLoader.parse(yaml, file: "p.yaml", defaultName: "p")
+            Issue.record("a wildcard in the middle parsed")
+        } catch {
+            #expect(error.code == "policy.network_rule")
+            #expect(error.message.hasPrefix("p.yaml:"), "\(error.message)")
+            #expect(error.message.contains("network.allow[1]") && error.message.contains("first label"), "\(error.message)")
+        }
+        let audit = try PolicyLoader.parse(Fixtures.policyYAML + "\nnetwork: {egress: allow, mode: audit-only, allow: [\"*.example.com:443\"]}\n",
+                                           file: "p.yaml", defaultName: "p")
+        #expect(audit.network.auditOnly && audit.network.allow.first?.description == "*.example.com:443")
+        #expect(throws: WardenError.self) {
+            try PolicyLoader.parse(Fixtures.policyYAML + "\nnetwork: {egress: allow, mode: log, allow: [\"1.2.3.4\"]}\n", file: "p.yaml", defaultName: "p")
         }
     }
 
