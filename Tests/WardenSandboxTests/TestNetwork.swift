@@ -76,7 +76,9 @@ final class TestNetwork: @unchecked Sendable {
     }
 
     func tearDown() {
-        if let p = server, p.isRunning { p.terminate(); p.waitUntilExit() }
+        // SIGKILL, not terminate(): the server inherits the spawning thread's signal mask,
+        // where SIGTERM may be blocked, and would then outlive the test.
+        if let p = server, p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
         // Processes still inside the namespace (the server's python) die with a SIGKILL by pid.
         let pids = Harness.raw("/usr/sbin/ip", ["netns", "pids", name], timeout: 10).stdout.split(separator: "\n")
         for pid in pids { if let n = Int32(pid) { kill(n, SIGKILL) } }

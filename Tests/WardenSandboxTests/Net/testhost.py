@@ -32,10 +32,10 @@ def tcp_server(family, host, port, tag):
         c, _ = s.accept()
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 
-def tls_server(host, port):
+def tls_server(host, port, family=socket.AF_INET):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((host, port)); s.listen(64)
     while True:
@@ -98,6 +98,7 @@ servers = [
     (tcp_server, (socket.AF_INET6, addr6, 8080, "v6-8080")),
     (tcp_server, (socket.AF_INET6, addr6, 8081, "v6-8081")),
     (tls_server, (addr4, 8443)),
+    (tls_server, (addr6, 8443, socket.AF_INET6)),
     (udp_echo, (addr4, 9999)),
     (dns_server, (addr4, 53)),
 ]
