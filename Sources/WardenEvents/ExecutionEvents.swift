@@ -24,11 +24,14 @@ public struct ExecutionOutcome: Sendable, Equatable {
     public var auditSeq: Int64
     /// Latest signed checkpoint note at emission time (lets receivers hold it elsewhere).
     public var checkpoint: String?
+    /// What an egress run's network did (grant, DNS pins, connections); nil without network.
+    public var network: JSONValue?
 
     public init(executionID: String, tenant: String, tool: String, version: String, digest: String, manifestJWS: String,
                 decision: String, reasons: [String] = [], exitCode: Int32? = nil, signal: Int32? = nil, timedOut: Bool = false,
                 durationMillis: Int64 = 0, limitsHit: [String] = [], stdout: [UInt8] = [], stderr: [UInt8] = [],
-                auditSeq: Int64, checkpoint: String? = nil) {
+                auditSeq: Int64, checkpoint: String? = nil, network: JSONValue? = nil) {
+        self.network = network
         self.executionID = executionID
         self.tenant = tenant
         self.tool = tool
@@ -66,7 +69,7 @@ extension CloudEvent {
         }
         let (out, outCut) = capped(o.stdout, outputCap)
         let (err, errCut) = capped(o.stderr, outputCap)
-        let data: JSONValue = [
+        var data: JSONValue = [
             "executionId": .string(o.executionID), "tool": .string(o.tool), "version": .string(o.version),
             "digest": .string(o.digest), "manifestJws": .string(o.manifestJWS), "decision": .string(o.decision),
             "reasons": .array(o.reasons.map { .string($0) }),
@@ -75,6 +78,10 @@ extension CloudEvent {
             "stdout": .string(out), "stderr": .string(err), "truncated": .bool(outCut || errCut),
             "auditSeq": .int(o.auditSeq), "checkpoint": o.checkpoint.map { .string($0) } ?? .null,
         ]
+        if let network = o.network, case .object(var d) = data {
+            d["network"] = network
+            data = .object(d)
+        }
         return CloudEvent(node: node, type: type, subject: o.version.isEmpty ? o.tool : "\(o.tool)@\(o.version)", timeMillis: timeMillis, tenantID: o.tenant, data: data)
     }
 

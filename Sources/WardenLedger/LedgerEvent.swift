@@ -20,6 +20,9 @@ public enum LedgerEvent: String, Sendable, CaseIterable {
     case executionStarted = "execution.started"
     /// details: execution_id, exit, signal, timed_out, duration_ms, limits_hit.
     case executionFinished = "execution.finished"
+    /// The drift monitor found the run's network rules changed and killed it.
+    /// details: execution_id, drift, grant.
+    case networkDrift = "network.drift"
     case keyAdded = "key.added"
     case keyRevoked = "key.revoked"
     /// A node opened the ledger for appending. details: pid, size_at_open.

@@ -176,6 +176,10 @@ public final class Runner: @unchecked Sendable {
                 try gate.complete(reservation, cpuSeconds: Double(report.cpuMillis) / 1000, durability: .deferred)
                 stage(&log, .executionFinished, request, outcome, subject: m.reference, decision: "allow",
                       details: ["report": report.jsonValue])
+                if let net = report.network, let drift = net.drift {
+                    stage(&log, .networkDrift, request, outcome, subject: m.reference, decision: "deny",
+                          details: ["drift": .string(drift), "grant": .array(net.grant.map { .string($0) })])
+                }
                 return try conclude(&outcome, &log, &clock, lapping: "record", request, manifest: m, jws: admitted.jws,
                                           decision: "allow", reasons: [], report: report)
             }
@@ -373,7 +377,8 @@ public final class Runner: @unchecked Sendable {
             decision: decision, reasons: reasons, exitCode: report?.exitCode, signal: report?.signal,
             timedOut: report?.timedOut ?? false, durationMillis: report?.wallMillis ?? 0, limitsHit: report?.limitsHit ?? [],
             stdout: report?.capturedStdout ?? [], stderr: report?.capturedStderr ?? [],
-            auditSeq: outcome.auditSeqs.last ?? 0, checkpoint: (try? ledger.latestCheckpoint())?.map { $0.note })
+            auditSeq: outcome.auditSeqs.last ?? 0, checkpoint: (try? ledger.latestCheckpoint())?.map { $0.note },
+            network: report?.network?.jsonValue)
         let event = CloudEvent.execution(o, node: node, timeMillis: Ledger.nowMillis())
         outcome.event = event.json
         emitter?.emit(event)

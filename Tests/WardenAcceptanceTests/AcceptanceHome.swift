@@ -18,8 +18,8 @@ final class AcceptanceHome {
     /// Key name → kid.
     private(set) var kids: [String: String] = [:]
 
-    /// `writable`/`exposure`: the manifest's declared needs. `authorizeFor`: tenants authorized.
-    init(writable: [String] = [], exposure: [String] = [], authorizeFor: [String] = ["acme"]) throws {
+    /// `writable`/`exposure`/`network`: the manifest's declared needs. `authorizeFor`: tenants authorized.
+    init(writable: [String] = [], exposure: [String] = [], network: [String] = [], authorizeFor: [String] = ["acme"]) throws {
         root = NSTemporaryDirectory() + "warden-acc-\(UUID().uuidString)"
         home = root + "/home"
         work = root + "/work"
@@ -34,6 +34,7 @@ final class AcceptanceHome {
         var sign = ["tool", "sign", SampleTool.path, "--name", "hello", "--version", "1.0.0", "--key", "pub", "-o", jwsPath]
         for w in writable { sign += ["--writable", w] }
         for e in exposure { sign += ["--exposure", e] }
+        for n in network { sign += ["--network", n] }
         try must(sign)
         try must(["tool", "add", jwsPath, SampleTool.path])
         for t in authorizeFor { try must(["tool", "authorize", "hello@1.0.0", "--tenant", t, "--key", "auth"]) }

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// Egress through `warden run`: a signed `requires.network`, a policy's `network.allow`, the
+/// intersection enforced in the run's namespace, and the connections on the ledger and in the
+/// CloudEvent. The test host is a network namespace of the test's own (198.18.K.2, listening on
+/// 8080 and 8081), joined by a veth pair and removed afterwards. Root only (it builds the host).
+@Suite(.serialized, .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft")))
+final class EgressRunTests {
+    let subnet = Int.random(in: 10...250)
+    let ns: String
+    let veth: String
+    var target: String { "198.18.\(subnet).2" }
+    private var server: Process?
+
+    init() throws {
+        ns = "wa-\(subnet)-\(Int.random(in: 1000...9999))"
+        veth = "wah\(subnet)\(Int.random(in: 100...999))"
+        for step in [["netns", "add", ns], ["link", "add", veth, "type", "veth", "peer", "name", veth + "p"],
+                     ["link", "set", veth + "p", "netns", ns], ["addr", "add", "198.18.\(subnet).1/24", "dev", veth],
+                     ["link", "set", veth, "up"], ["-n", ns, "addr", "add", "\(target)/24", "dev", veth + "p"],
+                     ["-n", ns, "link", "set", veth + "p", "up"], ["-n", ns, "link", "set", "lo", "up"]] {
+            let r = try WardenProcess.exec("/usr/sbin/ip", step, cwd: "/", environment: [:])
+            guard r.status == 0 else { tearDown(); throw SetupError(text: "ip \(step.joined(separator: " ")): \(r.transcript)") }
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = ["netns", "exec", ns, "python3", "-c", """
+            import socket, threading
+            def serve(port):
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("\(target)", port)); s.listen(16)
+                while True:
+                    c, _ = s.accept(); c.close()
+            threading.Thread(target=serve, args=(8081,), daemon=True).start()
+            serve(8080)
+            """]
+        try p.run()
+        server = p
+        // Ready when 8080 accepts (probed from inside the namespace).
+        for _ in 0..<100 {
+            let r = try WardenProcess.exec("/usr/sbin/ip", ["netns", "exec", ns, "python3", "-c",
+                                                            "import socket; socket.create_connection(('\(target)', 8080), 1)"],
+                                           cwd: "/", environment: [:])
+            if r.status == 0 { break }
+            usleep(50_000)
+        }
+    }
+
+    deinit { tearDown() }
+
+    struct SetupError: Error { let text: String }
+
+    func tearDown() {
+        // SIGKILL: the server may have SIGTERM blocked in the mask it inherited.
+        if let p = server, p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        let pids = (try? WardenProcess.exec("/usr/sbin/ip", ["netns", "pids", ns], cwd: "/", environment: [:]))?.stdout ?? ""
+        for pid in pids.split(separator: "\n") { if let n = Int32(pid) { kill(n, SIGKILL) } }
+        _ = try? WardenProcess.exec("/usr/sbin/ip", ["netns", "del", ns], cwd: "/", environment: [:])
+        _ = try? WardenProcess.exec("/usr/sbin/ip", ["link", "del", veth], cwd: "/", environment: [:])
+    }
+
+    func policy(_ home: AcceptanceHome, allow: [String], mode: String = "enforce") throws -> String {
+        let rules = allow.map { "\"\($0)\"" }.joined(separator: ", ")
+        return try home.policy(Policies.yaml(extra: "network: {egress: allow, mode: \(mode), allow: [\(rules)]}\n"))
+    }
+
+    @Test func declaredAndAllowedConnectsAndEveryConnectionIsRecorded() throws {
+        let home = try AcceptanceHome(network: ["\(target):8080"])
+        let p = try policy(home, allow: ["198.18.\(subnet).0/24:8080"])
+        let ok = try home.run(["connect", target, "8080"], policy: p)
+        try home.expectCompleted(ok, stdoutPrefix: "connected to \(target):8080")
+        home.expectEvent(ok, type: EnforcementTests.completed)
+
+        // The decision carries the grant; the outcome record and the event carry the connection.
+        let decision = try home.record("decision", of: ok, decision: "allow")
+        #expect("\(decision)".contains("\(target)/32:8080"), "\(decision)")
+        let finished = try home.record("execution.finished", of: ok)
+        let report = (finished["details"] as? [String: Any])?["report"] as? [String: Any]
+        let conns = (report?["network"] as? [String: Any])?["connections"] as? [[String: Any]] ?? []
+        #expect(conns.contains { $0["dst"] as? String == target && $0["port"] as? Int == 8080 && $0["verdict"] as? String == "allowed" },
+                "\(finished)")
+        let eventNet = (ok.event?["data"] as? [String: Any])?["network"] as? [String: Any]
+        #expect((eventNet?["connections"] as? [[String: Any]])?.isEmpty == false, "\(String(describing: ok.event))")
+
+        // The same host's other port (listening) is refused at once, inside the same grant.
+        let other = try home.run(["connect", target, "8081"], policy: p)
+        #expect(other.verdict == "ran" && other.status != 0, "\(other.process.transcript)")
+        #expect(other.stderr.contains("connect"), "\(other.stderr)")
+        try home.expectLedgerVerifies()
+    }
+
+    @Test func askingForMoreThanThePolicyAllowsIsADenialNamingTheRule() throws {
+        let home = try AcceptanceHome(network: ["\(target):8080", "\(target):8081"])
+        let p = try policy(home, allow: ["198.18.\(subnet).0/24:8080"])
+        let r = try home.run(["connect", target, "8080"], policy: p)
+        #expect(r.status == 126 && r.verdict == "denied", "\(r.process.transcript)")
+        #expect(r.reasons.contains { $0.contains("policy.network.denied") && $0.contains("\(target)/32:8081") }, "\(r.reasons)")
+        let rec = try home.record("decision", of: r, decision: "deny")
+        #expect("\(rec)".contains("\(target)/32:8081"), "\(rec)")
+        #expect(try home.records(of: r).allSatisfy { $0["event"] as? String != "execution.started" }, "nothing ran")
+
+        // Control: a manifest within the policy runs.
+        let narrow = try AcceptanceHome(network: ["\(target):8080"])
+        try narrow.expectCompleted(try narrow.run(["connect", target, "8080"], policy: try policy(narrow, allow: ["198.18.\(subnet).0/24:8080"])))
+    }
+
+    @Test func aToolThatDeclaresNoNetworkGetsNone() throws {
+        let home = try AcceptanceHome()
+        let r = try home.run(["connect", target, "8080"], policy: try policy(home, allow: ["198.18.\(subnet).0/24:8080"]))
+        #expect(r.verdict == "ran" && r.status != 0, "no network was granted: \(r.process.transcript)")
+        try home.expectCompleted(try home.run(["greet", "x"], policy: try policy(home, allow: ["198.18.\(subnet).0/24:8080"])))
+    }
+
+    @Test func auditOnlyRefusesNothingAndRecordsWhatItWouldHave() throws {
+        let home = try AcceptanceHome()
+        let p = try policy(home, allow: ["198.18.\(subnet).0/24:8080"], mode: "audit-only")
+        let r = try home.run(["connect", target, "8081"], policy: p)
+        try home.expectCompleted(r, stdoutPrefix: "connected to \(target):8081")
+        let net = (r.event?["data"] as? [String: Any])?["network"] as? [String: Any]
+        let conns = net?["connections"] as? [[String: Any]] ?? []
+        #expect(conns.contains { $0["port"] as? Int == 8081 && $0["verdict"] as? String == "audit" }, "\(String(describing: net))")
+    }
+}
