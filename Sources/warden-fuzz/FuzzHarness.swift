@@ -1,11 +1,14 @@
 import Foundation
 import WardenCore
+import WardenNet
 import WardenServer
 import WardenTrust
 
 /// One fuzz input through every parser that reads untrusted bytes on the admission path:
 /// the strict JSON parser, the compact JWS parser, the manifest and authorization schemas,
-/// full verification against a fixed in-memory key, and `warden serve`'s request frames. Any trap is a finding; invariants
+/// full verification against a fixed in-memory key, `warden serve`'s request frames, and what
+/// an egress run's tool sends or its resolvers answer (DNS queries and responses, the TLS
+/// ClientHello the proxy peeks, egress rules). Any trap is a finding; invariants
 /// (canonical re-encoding is a fixed point) are checked with `precondition`.
 enum FuzzHarness {
     static let key: TrustedKey = {
@@ -34,8 +37,25 @@ enum FuzzHarness {
            let m = try? Frame.decode(payload: Array(bytes[4..<(4 + n)])), let call = try? RunCallMessage(message: m) {
             precondition((try? RunCallMessage(message: call.message.objectValue ?? [:])) == call, "run request does not round-trip")
         }
+        fuzzNetwork(bytes, text)
         _ = try? KeyCodec.publicKey(fromPEM: text, source: "fuzz")
         _ = try? KeyCodec.privateKey(fromPEM: text, source: "fuzz")
+    }
+
+    /// The egress parsers. A query the stub accepts must yield an answer that parses back as
+    /// a response with the same question; a rule's normal form must parse to the same rule.
+    static func fuzzNetwork(_ bytes: [UInt8], _ text: String) {
+        if let query = try? DNSMessage.parseQuery(bytes) {
+            let answer = DNSMessage.response(to: query, rcode: 0, addresses: [[192, 0, 2, 1]], ttl: 60)
+            precondition((try? DNSMessage.parseResponse(answer)) != nil, "the stub's answer to an accepted query does not parse")
+        }
+        if let response = try? DNSMessage.parseResponse(bytes) {
+            _ = DNSMessage.addresses(for: "example.com", type: 1, in: response)
+        }
+        _ = TLSClientHello.peek(bytes)
+        if text.utf8.count <= 400, let rule = try? EgressRule(parsing: text) {
+            precondition((try? EgressRule(parsing: rule.description)) == rule, "a rule's normal form does not re-parse to it")
+        }
     }
 }
 
