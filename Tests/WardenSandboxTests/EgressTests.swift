@@ -106,6 +106,15 @@ final class EgressTests {
     }
 
     @Test(arguments: Harness.Mode.allCases)
+    func rawSocketsAndIoUringStayDeniedUnderAGrant(mode: Harness.Mode) throws {
+        let r = try net.client(mode, egress: ["\(net.addr)/32:8080"], ["raw", ";", "io_uring", ";", "tcp", net.addr, "8080"])
+        let l = lines(r)
+        #expect(l["raw"] == "err EPERM", "\(r.stdout) \(r.stderr)")
+        #expect(l["io_uring"]?.hasPrefix("err") == true, "\(r.stdout)")
+        #expect(l["tcp \(net.addr) 8080"]?.hasPrefix("ok hello-8080") == true, "the grant itself works: \(r.stdout)")
+    }
+
+    @Test(arguments: Harness.Mode.allCases)
     func theToolCannotChangeTheRules(mode: Harness.Mode) throws {
         let r = try Harness.exec(mode, flags: ["--egress", "\(net.addr)/32:8080", "--resolver", net.addr, "--allow-exec", "/usr/sbin/nft"],
                                  ["/usr/sbin/nft", "add", "rule", "inet", "warden", "filter_out", "accept"])

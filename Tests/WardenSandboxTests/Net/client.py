@@ -9,8 +9,10 @@ It never uses proxy variables: plain sockets, like any program that ignores HTTP
   query SERVER NAME        a raw DNS A query to SERVER:53
   bulk HOST PORT BYTES     read BYTES from the server
   hold SECONDS             sleep (the drift test changes the rules meanwhile)
+  raw                      a raw ICMP socket (ping without the proxy)
+  io_uring                 io_uring_setup (an async connect would bypass nothing, but it must stay denied)
 """
-import errno, socket, ssl, struct, sys, time
+import ctypes, errno, socket, ssl, struct, sys, time
 
 def err(e):
     return "err " + (errno.errorcode.get(e.errno, str(e)) if getattr(e, "errno", None) else type(e).__name__)
@@ -49,6 +51,14 @@ def run(verb, args):
                 if not d: break
                 n += len(d)
             return "ok %d bytes in %.1f ms" % (n, (time.monotonic() - t) * 1000)
+        if verb == "raw":
+            socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).close()
+            return "ok raw socket"
+        if verb == "io_uring":
+            libc = ctypes.CDLL(None, use_errno=True)
+            params = ctypes.create_string_buffer(120)
+            fd = libc.syscall(425, 8, params)
+            return "ok io_uring fd" if fd >= 0 else "err " + errno.errorcode.get(ctypes.get_errno(), "?")
         if verb == "hold":
             print("holding", flush=True); time.sleep(float(args[0]))
             return "ok held"
