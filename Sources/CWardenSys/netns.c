@@ -28,7 +28,8 @@
 
 // Helper exit codes < 64 name the step that failed before exec; nft's own code otherwise.
 enum { ST_NS_OPEN = 10, ST_SETNS_USER, ST_SETNS_NET, ST_LO_UP, ST_ROUTE4, ST_ROUTE6, ST_SOCKETS,
-       ST_SEND, ST_CAPS, ST_PIPE, ST_EXEC };
+       ST_SEND, ST_CAPS, ST_PIPE, ST_EXEC, ST_UDP_ROUTES, ST_UDP_SOCKETS };
+#define WNET_MAX_FDS 10
 
 static const char *step_name(int st) {
     switch (st) {
@@ -43,6 +44,8 @@ static const char *step_name(int st) {
     case ST_CAPS: return "keeping CAP_NET_ADMIN for nft";
     case ST_PIPE: return "passing the ruleset to nft";
     case ST_EXEC: return "executing nft";
+    case ST_UDP_ROUTES: return "adding the UDP relay's policy routing (fwmark rule, local route)";
+    case ST_UDP_SOCKETS: return "creating the UDP relay's transparent and raw sockets";
     default: return "nft";
     }
 }
@@ -140,7 +143,7 @@ static int lo_up_and_route(void) {
 static int send_fds(int sock, const int *fds, int n) {
     char byte = 's';
     struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int) * 6)]; } control;
+    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int) * WNET_MAX_FDS)]; } control;
     memset(&control, 0, sizeof(control));
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
                           .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n) };
@@ -155,7 +158,7 @@ static int send_fds(int sock, const int *fds, int n) {
 static int recv_fds(int sock, int *fds, int n) {
     char byte;
     struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int) * 6)]; } control;
+    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int) * WNET_MAX_FDS)]; } control;
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
                           .msg_controllen = sizeof(control.buf) };
     ssize_t got;
@@ -178,7 +181,7 @@ static int keep_net_admin(void) {
 
 /// The helper: never returns.
 static void helper(int pid, const char *nft_path, const char *ruleset, int proxy_port, int dns_port,
-                   int sock, int errw) {
+                   int udp_port, int sock, int errw) {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
     int userfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -189,14 +192,24 @@ static void helper(int pid, const char *nft_path, const char *ruleset, int proxy
     if (setns(netfd, CLONE_NEWNET) != 0) _exit(ST_SETNS_NET);
     int st = lo_up_and_route();
     if (st) _exit(st);
-    int fds[6] = {
+    int fds[WNET_MAX_FDS] = {
         listener(AF_INET, SOCK_STREAM, proxy_port), listener(AF_INET6, SOCK_STREAM, proxy_port),
         listener(AF_INET, SOCK_DGRAM, dns_port), listener(AF_INET6, SOCK_DGRAM, dns_port),
-        netfilter_socket(), netfilter_socket(),
+        netfilter_socket(), netfilter_socket(), -1, -1, -1, -1,
     };
     for (int i = 0; i < 6; i++) if (fds[i] < 0) _exit(ST_SOCKETS);
-    if (send_fds(sock, fds, 6) != 0) _exit(ST_SEND);
-    for (int i = 0; i < 6; i++) close(fds[i]);
+    int n = 6;
+    if (udp_port > 0) {
+        if (wnet_udp_routing() != 0) _exit(ST_UDP_ROUTES);
+        fds[6] = wnet_udp_relay_socket(AF_INET, udp_port);
+        fds[7] = wnet_udp_relay_socket(AF_INET6, udp_port);
+        fds[8] = wnet_udp_raw_socket(AF_INET);
+        fds[9] = wnet_udp_raw_socket(AF_INET6);
+        for (int i = 6; i < 10; i++) if (fds[i] < 0) _exit(ST_UDP_SOCKETS);
+        n = 10;
+    }
+    if (send_fds(sock, fds, n) != 0) _exit(ST_SEND);
+    for (int i = 0; i < n; i++) close(fds[i]);
     if (keep_net_admin() != 0) _exit(ST_CAPS);
     int in[2];
     size_t len = strlen(ruleset);
@@ -210,7 +223,7 @@ static void helper(int pid, const char *nft_path, const char *ruleset, int proxy
     _exit(ST_EXEC);
 }
 
-int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_port, int dns_port,
+int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_port, int dns_port, int udp_port,
                  struct wnet_sockets *out, char *errbuf, int errlen) {
     if (errlen > 0) errbuf[0] = 0;
     int sp[2], ep[2];
@@ -224,13 +237,14 @@ int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_p
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        helper(pid, nft_path, ruleset, proxy_port, dns_port, sp[1], ep[1]);
+        helper(pid, nft_path, ruleset, proxy_port, dns_port, udp_port, sp[1], ep[1]);
     }
     int saved = errno;
     close(sp[1]); close(ep[1]);
     if (child < 0) { close(sp[0]); close(ep[0]); return -saved; }
-    int fds[6] = { -1, -1, -1, -1, -1, -1 };
-    int got = recv_fds(sp[0], fds, 6);
+    int fds[WNET_MAX_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+    int nfds = udp_port > 0 ? 10 : 6;
+    int got = recv_fds(sp[0], fds, nfds);
     close(sp[0]);
     char text[1024];
     size_t used = 0;
@@ -247,8 +261,8 @@ int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_p
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (got != 0 || code != 0) {
-        if (got == 0) for (int i = 0; i < 6; i++) close(fds[i]);
-        if (code >= ST_NS_OPEN && code <= ST_EXEC)
+        if (got == 0) for (int i = 0; i < nfds; i++) close(fds[i]);
+        if (code >= ST_NS_OPEN && code <= ST_UDP_SOCKETS)
             snprintf(errbuf, (size_t)errlen, "%s failed", step_name(code));
         else
             snprintf(errbuf, (size_t)errlen, "nft refused the ruleset (exit %d): %s", code, text);
@@ -256,6 +270,7 @@ int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_p
     }
     out->tcp4 = fds[0]; out->tcp6 = fds[1]; out->udp4 = fds[2]; out->udp6 = fds[3];
     out->nft = fds[4]; out->monitor = fds[5];
+    out->relay4 = fds[6]; out->relay6 = fds[7]; out->raw4 = fds[8]; out->raw6 = fds[9];
     return 0;
 }
 

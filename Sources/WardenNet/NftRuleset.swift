@@ -2,28 +2,72 @@
 /// Every TCP connection the grant may allow is redirected to the supervisor's transparent
 /// proxy, every DNS query to its stub; everything else leaving loopback is refused at once
 /// (TCP reset, ICMP admin-prohibited), so a client never sees a socket that opens and hangs.
+/// Datagrams a `/udp` rule may allow are marked, routed locally and handed (TPROXY) to the
+/// supervisor's UDP relay, which sees their original destination.
 public struct NftRuleset: Sendable, Equatable {
     public static let table = "warden"
     public static let pinnedSet4 = "pinned4"
     public static let pinnedSet6 = "pinned6"
+    /// Addresses pinned for names a hostname `/udp` rule allows (kept apart from the TCP sets,
+    /// so an address pinned for a TCP-only name is refused for UDP at once).
+    public static let pinnedUDPSet4 = "pinnedu4"
+    public static let pinnedUDPSet6 = "pinnedu6"
+
+    /// The sets a pinned address of `family` (4 or 16 bytes) joins, by the protocols its
+    /// name's rules allow.
+    public static func pinnedSets(family: Int, tcp: Bool, udp: Bool) -> [String] {
+        (tcp ? [family == 4 ? pinnedSet4 : pinnedSet6] : []) + (udp ? [family == 4 ? pinnedUDPSet4 : pinnedUDPSet6] : [])
+    }
 
     public var proxyPort: UInt16
     public var dnsPort: UInt16
+    /// The UDP relay's port; used only when `hasUDP`.
+    public var udpPort: UInt16
+    /// The packet mark steering granted UDP to the relay (WNET_UDP_MARK in CWardenSys).
+    public var udpMark: UInt32
     public var rules: [EgressRule]
-    /// audit-only: every TCP connection goes to the proxy, which logs and allows it.
+    /// audit-only: every TCP connection goes to the proxy, every datagram but DNS to the
+    /// relay, which log and allow them.
     public var auditOnly: Bool
 
-    public init(proxyPort: UInt16, dnsPort: UInt16, rules: [EgressRule], auditOnly: Bool) {
+    public init(proxyPort: UInt16, dnsPort: UInt16, udpPort: UInt16 = 15054, udpMark: UInt32 = 0x5744,
+                rules: [EgressRule], auditOnly: Bool) {
         self.proxyPort = proxyPort
         self.dnsPort = dnsPort
+        self.udpPort = udpPort
+        self.udpMark = udpMark
         self.rules = rules
         self.auditOnly = auditOnly
     }
 
+    /// Whether the run needs the UDP relay: a `/udp` rule, or audit-only (which relays all UDP).
+    public var hasUDP: Bool { auditOnly || rules.contains { $0.proto == .udp } }
+
+    /// Matches for datagrams the grant may allow (the relay decides each one): one per CIDR
+    /// rule, one per family for hostname rules (their addresses join the pinned sets).
+    var udpMatches: [String] {
+        if auditOnly { return ["meta l4proto udp udp dport != 53"] }
+        var out: [String] = []
+        for rule in rules where rule.proto == .udp {
+            guard case .cidr(let address, let prefix) = rule.target else { continue }
+            let family = address.count == 4 ? "ip" : "ip6"
+            out.append("\(family) daddr \(Self.cidr(address, prefix)) meta l4proto udp \(Self.ports(rule.ports, proto: "udp"))".trimmingSpace)
+        }
+        let hostPorts = rules.filter { $0.proto == .udp && $0.isHost }.map(\.ports)
+        if !hostPorts.isEmpty {
+            let ports = hostPorts.contains(where: \.isEmpty) ? "" : Self.ports(hostPorts.flatMap { $0 }, proto: "udp")
+            out.append("ip daddr @\(Self.pinnedUDPSet4) meta l4proto udp \(ports)".trimmingSpace)
+            out.append("ip6 daddr @\(Self.pinnedUDPSet6) meta l4proto udp \(ports)".trimmingSpace)
+        }
+        return out
+    }
+
     /// The ruleset as `nft -f` input.
     public var text: String {
-        // DNS first: a resolv.conf naming a loopback resolver (127.0.0.53) reaches the stub too.
-        var nat: [String] = [
+        let udp = hasUDP ? udpMatches : []
+        // DNS first: a resolv.conf naming a loopback resolver (127.0.0.53) reaches the stub too;
+        // datagrams a `/udp` rule lists (a resolver of the tool's own) go to the relay instead.
+        var nat: [String] = udp.map { "\($0) return" } + [
             "udp dport 53 redirect to :\(dnsPort)",
             "ip daddr 127.0.0.0/8 return",
             "ip6 daddr ::1 return",
@@ -49,14 +93,32 @@ public struct NftRuleset: Sendable, Equatable {
             // the client's source, loopback too (the default route's source address).
             "ip daddr 127.0.0.0/8 accept",
             "ip6 daddr ::1 accept",
+        ] + udp.map { "\($0) accept" } + [
             "meta l4proto tcp reject with tcp reset",
             "reject with icmpx admin-prohibited",
         ]
+        let mark = "0x" + String(udpMark, radix: 16)
+        let udpChains = udp.isEmpty ? "" : """
+          chain udp_mark {
+            type route hook output priority -150; policy accept;
+            ip daddr 127.0.0.0/8 return
+            ip6 daddr ::1 return
+        \(udp.map { "    \($0) meta mark set \(mark)" }.joined(separator: "\n"))
+          }
+          chain udp_tproxy {
+            type filter hook prerouting priority -150; policy accept;
+            meta mark \(mark) meta nfproto ipv4 meta l4proto udp tproxy ip to 127.0.0.1:\(udpPort) accept
+            meta mark \(mark) meta nfproto ipv6 meta l4proto udp tproxy ip6 to [::1]:\(udpPort) accept
+          }
+
+        """
         return """
         table inet \(Self.table) {
           set \(Self.pinnedSet4) { type ipv4_addr; }
           set \(Self.pinnedSet6) { type ipv6_addr; }
-          chain nat_out {
+          set \(Self.pinnedUDPSet4) { type ipv4_addr; }
+          set \(Self.pinnedUDPSet6) { type ipv6_addr; }
+        \(udpChains)  chain nat_out {
             type nat hook output priority -100; policy accept;
         \(nat.map { "    " + $0 }.joined(separator: "\n"))
           }
@@ -74,10 +136,18 @@ public struct NftRuleset: Sendable, Equatable {
     }
 
     /// `tcp dport { 80, 8000-8100 } ` (with the trailing space), or "" for every port.
-    static func ports(_ ranges: [ClosedRange<UInt16>]) -> String {
+    static func ports(_ ranges: [ClosedRange<UInt16>], proto: String = "tcp") -> String {
         guard !ranges.isEmpty else { return "" }
         let items = ranges.sorted { $0.lowerBound < $1.lowerBound }
             .map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-        return "tcp dport { \(items.joined(separator: ", ")) } "
+        return "\(proto) dport { \(items.joined(separator: ", ")) } "
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpace: String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
     }
 }

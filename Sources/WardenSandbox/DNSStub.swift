@@ -119,24 +119,9 @@ final class DNSStub: @unchecked Sendable {
     }
 
     static func exchange(_ query: [UInt8], with resolver: SandboxSpec.Resolver) -> [UInt8]? {
-        let family = resolver.address.count == 4 ? AF_INET : AF_INET6
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let (fd, rc, _) = HostSocket.connecting(resolver.address, resolver.port, type: Int32(SOCK_DGRAM.rawValue))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var rc: Int32
-        if family == AF_INET {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = resolver.port.bigEndian
-            withUnsafeMutableBytes(of: &a.sin_addr) { $0.copyBytes(from: resolver.address) }
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        } else {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = resolver.port.bigEndian
-            withUnsafeMutableBytes(of: &a.sin6_addr) { $0.copyBytes(from: resolver.address) }
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        }
         guard rc == 0, query.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == query.count else { return nil }
         let deadline = monotonicNanos() + UInt64(upstreamTimeoutMillis) * 1_000_000
         var buffer = [UInt8](repeating: 0, count: 4096)

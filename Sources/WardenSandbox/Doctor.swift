@@ -138,24 +138,29 @@ public enum Doctor {
     }
 
     /// Egress tried for real: a sandbox whose namespace gets the ruleset, the proxy and the stub
-    /// (a grant to TEST-NET-1's discard port; /bin/true sends nothing).
-    static func egressProbe(nft: String?) -> Probe {
-        let consequence = "runs with a network grant (--egress, policy network.allow) are refused"
+    /// (a grant to TEST-NET-1's discard port; /bin/true sends nothing). With `udp`, a `/udp`
+    /// grant: the relay's policy routing, TPROXY rule and raw sockets too.
+    static func egressProbe(nft: String?, udp: Bool = false) -> Probe {
+        let name = udp ? "net.egress.udp" : "net.egress"
+        let consequence = udp ? "runs whose grant lists a /udp rule are refused"
+                              : "runs with a network grant (--egress, policy network.allow) are refused"
         guard let nft else {
-            return Probe(name: "net.egress", ok: false, detail: "nft not installed (apt-get install nftables)",
+            return Probe(name: name, ok: false, detail: "nft not installed (apt-get install nftables)",
                          consequence: consequence, required: false)
         }
         do throws(WardenError) {
-            let rule = EgressRule(target: .cidr(address: [192, 0, 2, 1], prefix: 32), ports: [9...9], proto: .tcp)
+            let rule = EgressRule(target: .cidr(address: [192, 0, 2, 1], prefix: 32), ports: [9...9], proto: udp ? .udp : .tcp)
             var spec = SandboxSpec(command: "/bin/true", network: .egress)
             spec.egress = SandboxSpec.Egress(grant: EgressGrant(rules: [rule], auditOnly: false), resolvers: [])
             spec.limits.allowRlimitFallback = true
             let r = try Sandbox.run(spec, output: nil)
-            return Probe(name: "net.egress", ok: r.status == 0,
-                         detail: "\(nft): namespace ruleset, proxy and DNS stub set up; /bin/true exited \(r.status) (\(r.enforcement["socket_filter"] ?? ""))",
+            let what = udp ? "namespace ruleset with the UDP relay (fwmark route, TPROXY, raw reply socket)"
+                           : "namespace ruleset, proxy and DNS stub"
+            return Probe(name: name, ok: r.status == 0,
+                         detail: "\(nft): \(what) set up; /bin/true exited \(r.status) (\(r.enforcement["socket_filter"] ?? ""))",
                          consequence: consequence, required: false)
         } catch {
-            return Probe(name: "net.egress", ok: false, detail: error.message, consequence: consequence, required: false)
+            return Probe(name: name, ok: false, detail: error.message, consequence: consequence, required: false)
         }
     }
 
@@ -168,6 +173,7 @@ public enum Doctor {
         }
         var probes: [Probe] = []
         probes.append(egressProbe(nft: onPath("nft")))
+        probes.append(egressProbe(nft: onPath("nft"), udp: true))
         let kvm = wsp_probe_kvm()
         probes.append(Probe(name: "kvm", ok: kvm == 0, detail: kvm == 0 ? "KVM_CREATE_VM and KVM_CREATE_VCPU work" : "/dev/kvm: \(errnoName(kvm))",
                             consequence: "a later microVM backend would be unavailable", required: false))

@@ -172,29 +172,14 @@ final class EgressProxy: @unchecked Sendable {
     struct DialError: Error { let reason: String }
 
     static func dial(address: [UInt8], port: UInt16) -> Result<Int32, DialError> {
-        let family = address.count == 4 ? AF_INET : AF_INET6
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { return .failure(DialError(reason: "socket: \(errnoText())")) }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var rc: Int32
-        if family == AF_INET {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = port.bigEndian
-            withUnsafeMutableBytes(of: &a.sin_addr) { $0.copyBytes(from: address) }
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        } else {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = port.bigEndian
-            withUnsafeMutableBytes(of: &a.sin6_addr) { $0.copyBytes(from: address) }
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        let (fd, rc, error) = HostSocket.connecting(address, port, type: Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)) { fd in
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         }
-        if rc != 0 && errno != EINPROGRESS {
-            let why = errnoText()
+        guard fd >= 0 else { return .failure(DialError(reason: "socket: \(String(cString: strerror(error)))")) }
+        if rc != 0 && error != EINPROGRESS {
             close(fd)
-            return .failure(DialError(reason: "connect: \(why)"))
+            return .failure(DialError(reason: "connect: \(String(cString: strerror(error)))"))
         }
         var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         var n: Int32

@@ -12,11 +12,13 @@ final class EgressRun {
     /// Fixed ports inside the run's own namespace: nothing else can bind there before Warden.
     static let proxyPort: UInt16 = 15001
     static let dnsPort: UInt16 = 15053
+    static let udpPort: UInt16 = 15054
 
     let session: EgressSession
     let ruleset: NftRuleset
     private let proxy: EgressProxy
     private let stub: DNSStub
+    private let udp: UDPRelay?
     private let monitorFD: Int32
     private let nftFD: Int32
     private let ownPortID: UInt32
@@ -24,12 +26,13 @@ final class EgressRun {
 
     var pollFD: Int32 { monitorFD }
 
-    private init(session: EgressSession, ruleset: NftRuleset, proxy: EgressProxy, stub: DNSStub, monitorFD: Int32,
-                 nftFD: Int32, ownPortID: UInt32, sockFilter: CgroupSockFilter?) {
+    private init(session: EgressSession, ruleset: NftRuleset, proxy: EgressProxy, stub: DNSStub, udp: UDPRelay?,
+                 monitorFD: Int32, nftFD: Int32, ownPortID: UInt32, sockFilter: CgroupSockFilter?) {
         self.session = session
         self.ruleset = ruleset
         self.proxy = proxy
         self.stub = stub
+        self.udp = udp
         self.monitorFD = monitorFD
         self.nftFD = nftFD
         self.ownPortID = ownPortID
@@ -40,16 +43,17 @@ final class EgressRun {
     /// (and leaves nothing running) when any part cannot be enforced.
     static func start(pid: Int32, egress: SandboxSpec.Egress, nftPath: String,
                       sockFilter: CgroupSockFilter?) throws(WardenError) -> EgressRun {
-        let ruleset = NftRuleset(proxyPort: proxyPort, dnsPort: dnsPort, rules: egress.grant.rules,
-                                 auditOnly: egress.grant.auditOnly)
+        let ruleset = NftRuleset(proxyPort: proxyPort, dnsPort: dnsPort, udpPort: udpPort, udpMark: UInt32(WNET_UDP_MARK),
+                                 rules: egress.grant.rules, auditOnly: egress.grant.auditOnly)
         var s = wnet_sockets()
         var err = [CChar](repeating: 0, count: 1024)
-        let rc = wnet_prepare(pid, nftPath, ruleset.text, Int32(proxyPort), Int32(dnsPort), &s, &err, Int32(err.count))
+        let rc = wnet_prepare(pid, nftPath, ruleset.text, Int32(proxyPort), Int32(dnsPort),
+                              ruleset.hasUDP ? Int32(udpPort) : 0, &s, &err, Int32(err.count))
         guard rc == 0 else {
             let why = String(decoding: err.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw .denied("sandbox.egress_setup_failed", "cannot set up the run's network: \(why.isEmpty ? String(cString: strerror(-rc)) : why)")
         }
-        let all = [s.tcp4, s.tcp6, s.udp4, s.udp6, s.nft, s.monitor]
+        let all = [s.tcp4, s.tcp6, s.udp4, s.udp6, s.nft, s.monitor] + (ruleset.hasUDP ? [s.relay4, s.relay6, s.raw4, s.raw6] : [])
         let portID = wnet_portid(s.nft)
         let sub = wnet_monitor_subscribe(s.monitor)
         guard portID != 0, sub == 0 else {
@@ -62,12 +66,19 @@ final class EgressRun {
         do throws(WardenError) {
             let proxy = try EgressProxy(session: session, tcp4: s.tcp4, tcp6: s.tcp6)
             let stub = try DNSStub(session: session, udp4: s.udp4, udp6: s.udp6)
+            let udp = ruleset.hasUDP ? try UDPRelay(session: session, relay4: s.relay4, relay6: s.relay6, raw4: s.raw4, raw6: s.raw6) : nil
             try proxy.start()
-            do throws(WardenError) { try stub.start() } catch {
+            do throws(WardenError) {
+                try stub.start()
+                do throws(WardenError) { try udp?.start() } catch {
+                    stub.stop()
+                    throw error
+                }
+            } catch {
                 proxy.stop()
                 throw error
             }
-            return EgressRun(session: session, ruleset: ruleset, proxy: proxy, stub: stub, monitorFD: s.monitor,
+            return EgressRun(session: session, ruleset: ruleset, proxy: proxy, stub: stub, udp: udp, monitorFD: s.monitor,
                              nftFD: s.nft, ownPortID: portID, sockFilter: sockFilter)
         } catch {
             for fd in all { close(fd) }
@@ -91,6 +102,7 @@ final class EgressRun {
 
     /// Stops the threads and returns what the network did.
     func finish(drift: String?) -> NetworkReport {
+        udp?.stop()
         stub.stop()
         proxy.stop()
         if let drift { session.markDrift(drift) }

@@ -62,15 +62,18 @@ final class EgressSession: @unchecked Sendable {
             let key = "\(name)/\(type)"
             if let existing = s.pins[key] { return existing }
             let fresh = answers.filter { s.byAddress[$0] == nil }
+            let tcp = grant.rule(forName: name, port: nil, proto: .tcp) != nil
+            let udp = grant.rule(forName: name, port: nil, proto: .udp) != nil
             for family in [4, 16] {
-                let batch = fresh.filter { $0.count == family }
+                let batch = answers.filter { $0.count == family }
                 guard !batch.isEmpty, !grant.auditOnly else { continue }
-                let set = family == 4 ? NftRuleset.pinnedSet4 : NftRuleset.pinnedSet6
-                let rc = batch.flatMap { $0 }.withUnsafeBufferPointer {
-                    wnet_nft_add_addresses(nftFD, family == 4 ? 4 : 6, NftRuleset.table, set, $0.baseAddress, Int32(batch.count), s.seq)
+                for set in NftRuleset.pinnedSets(family: family, tcp: tcp, udp: udp) {
+                    let rc = batch.flatMap { $0 }.withUnsafeBufferPointer {
+                        wnet_nft_add_addresses(nftFD, family == 4 ? 4 : 6, NftRuleset.table, set, $0.baseAddress, Int32(batch.count), s.seq)
+                    }
+                    s.seq &+= 3
+                    guard rc == 0 else { return nil }
                 }
-                s.seq &+= 3
-                guard rc == 0 else { return nil }
             }
             for a in fresh { onPin(a) }
             s.pins[key] = answers

@@ -12,12 +12,6 @@ enum EgressValidation {
         guard let egress, !egress.grant.rules.isEmpty else {
             throw .usage("sandbox.egress_empty", "network mode egress needs at least one rule")
         }
-        for rule in egress.grant.rules where rule.proto == .udp {
-            // A UDP datagram's original destination is not recoverable behind a redirect, so
-            // Warden has no UDP relay yet: refuse rather than let UDP through unchecked.
-            throw .denied("sandbox.udp_unsupported",
-                          "egress rule \(rule): UDP egress is not enforced by this Warden build (only DNS through Warden's resolver); refusing the run")
-        }
         _ = try nftPath()
     }
 

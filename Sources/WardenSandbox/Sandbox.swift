@@ -242,8 +242,13 @@ public enum Sandbox {
                 if rule.proto == .udp { pinnedUDP += all } else { pinnedTCP += all }
             }
         }
-        if grant.auditOnly { blocks = [.init(address: [0, 0, 0, 0], prefix: 0, ports: [], udp: false),
-                                       .init(address: [UInt8](repeating: 0, count: 16), prefix: 0, ports: [], udp: false)] }
+        // audit-only refuses nothing: every TCP and UDP destination (the proxy and relay log them).
+        if grant.auditOnly {
+            blocks = [false, true].flatMap { udp in
+                [SockFilterRules.Block(address: [0, 0, 0, 0], prefix: 0, ports: [], udp: udp),
+                 SockFilterRules.Block(address: [UInt8](repeating: 0, count: 16), prefix: 0, ports: [], udp: udp)]
+            }
+        }
         return SockFilterRules(blocks: blocks, pinnedTCPPorts: pinnedTCP, pinnedUDPPorts: pinnedUDP)
     }
 

@@ -3,8 +3,8 @@ import Testing
 
 /// Egress through `warden run`: a signed `requires.network`, a policy's `network.allow`, the
 /// intersection enforced in the run's namespace, and the connections on the ledger and in the
-/// CloudEvent. The test host is a network namespace of the test's own (198.18.K.2, listening on
-/// 8080 and 8081), joined by a veth pair and removed afterwards. Root only (it builds the host).
+/// CloudEvent. The test host is a network namespace of the test's own (198.18.K.2: TCP 8080 and
+/// 8081, UDP echo 9999 and 9998), joined by a veth pair and removed afterwards. Root only (it builds the host).
 @Suite(.serialized, .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft")))
 final class EgressRunTests {
     let subnet = Int.random(in: 10...250)
@@ -32,7 +32,13 @@ final class EgressRunTests {
                 s.bind(("\(target)", port)); s.listen(16)
                 while True:
                     c, _ = s.accept(); c.close()
+            def echo(port):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("\(target)", port))
+                while True:
+                    data, peer = s.recvfrom(512); s.sendto(b"echo " + data, peer)
             threading.Thread(target=serve, args=(8081,), daemon=True).start()
+            threading.Thread(target=echo, args=(9999,), daemon=True).start()
+            threading.Thread(target=echo, args=(9998,), daemon=True).start()
             serve(8080)
             """]
         try p.run()
@@ -120,5 +126,74 @@ final class EgressRunTests {
         let net = (r.event?["data"] as? [String: Any])?["network"] as? [String: Any]
         let conns = net?["connections"] as? [[String: Any]] ?? []
         #expect(conns.contains { $0["port"] as? Int == 8081 && $0["verdict"] as? String == "audit" }, "\(String(describing: net))")
+    }
+
+    @Test func aListedUDPRuleCarriesDatagramsAndItsOtherPortsStayRefused() throws {
+        let home = try AcceptanceHome(network: ["\(target):9999/udp"])
+        let p = try policy(home, allow: ["198.18.\(subnet).0/24:9998-9999/udp"])
+        let ok = try home.run(["udp", target, "9999"], policy: p)
+        try home.expectCompleted(ok, stdoutPrefix: "udp reply from \(target):9999: echo ping")
+        let finished = try home.record("execution.finished", of: ok)
+        let report = (finished["details"] as? [String: Any])?["report"] as? [String: Any]
+        let conns = (report?["network"] as? [String: Any])?["connections"] as? [[String: Any]] ?? []
+        #expect(conns.contains { $0["proto"] as? String == "udp" && $0["port"] as? Int == 9999 && $0["verdict"] as? String == "allowed" },
+                "\(finished)")
+        // 9998 is in the policy but not in what the tool declared: the grant is the intersection.
+        let other = try home.run(["udp", target, "9998"], policy: p)
+        #expect(other.verdict == "ran" && other.status != 0 && other.stderr.contains("udp"), "\(other.process.transcript)")
+        // A TCP connection to the granted UDP port is no part of the grant.
+        let tcp = try home.run(["connect", target, "9999"], policy: p)
+        #expect(tcp.verdict == "ran" && tcp.status != 0, "\(tcp.process.transcript)")
+        try home.expectLedgerVerifies()
+    }
+
+    /// The drift monitor through `warden run`: a rule added to a live run's namespace kills it,
+    /// and the ledger says why (`network.drift`).
+    @Test func aRuleChangedFromOutsideKillsTheRunAndIsRecorded() throws {
+        let home = try AcceptanceHome(network: ["\(target):8080"])
+        let p = try policy(home, allow: ["198.18.\(subnet).0/24:8080"])
+        let tag = "drift-\(UUID().uuidString.prefix(8))"
+        final class Box: @unchecked Sendable {
+            let home: AcceptanceHome
+            var run: RunResult?
+            var error: Error?
+            init(_ home: AcceptanceHome) { self.home = home }
+        }
+        let box = Box(home)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            do { box.run = try box.home.run(["hold", "20", tag], policy: p) } catch { box.error = error }
+            done.signal()
+        }
+        var pid: Int32?
+        let deadline = Date().addingTimeInterval(20)
+        while pid == nil && Date() < deadline {
+            pid = Self.process(withArgument: tag)
+            usleep(50_000)
+        }
+        #expect(pid != nil, "the tool never started")
+        if let pid {
+            usleep(300_000)
+            let change = try WardenProcess.exec("/usr/bin/nsenter", ["-t", String(pid), "-n", "/usr/sbin/nft", "insert", "rule", "inet",
+                                                                    "warden", "filter_out", "accept"], cwd: "/", environment: [:])
+            #expect(change.status == 0, "the test could change the rules: \(change.transcript)")
+        }
+        done.wait()
+        guard let r = box.run else { Issue.record("warden run failed: \(String(describing: box.error))"); return }
+        #expect(r.verdict == "ran" && r.status == 137, "\(r.process.transcript)")
+        let drift = try home.record("network.drift", of: r)
+        #expect("\(drift)".contains("changed from outside Warden"), "\(drift)")
+        try home.expectLedgerVerifies()
+    }
+
+    /// The pid of the sandboxed tool (`hello hold N TAG`), not of `warden run` whose argv holds the tag too.
+    static func process(withArgument argument: String) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for e in entries {
+            guard let pid = Int32(e), let data = FileManager.default.contents(atPath: "/proc/\(e)/cmdline") else { continue }
+            let argv = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if argv.count >= 4, argv[1] == "hold", argv.last == argument { return pid }
+        }
+        return nil
     }
 }

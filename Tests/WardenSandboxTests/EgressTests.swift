@@ -101,8 +101,69 @@ final class EgressTests {
         let l = lines(r)
         #expect(l["udp \(net.addr) 9999"] == "err EPERM", "\(r.stdout) \(r.stderr)")
         #expect(l["resolve alpha.test"]?.hasPrefix("ok") == true, "\(r.stdout)")
-        let udpRule = try net.client(mode, egress: ["\(net.addr)/32:9999/udp"], ["udp", net.addr, "9999"])
-        #expect(udpRule.status != 0 && udpRule.stderr.contains("sandbox.udp_unsupported"), "UDP grants fail closed: \(udpRule.stderr)")
+    }
+
+    /// A listed `/udp` rule carries datagrams both ways (replies come from the destination's own
+    /// address and port, so connected sockets accept them); its other ports, other hosts and a
+    /// TCP connection to the same port stay refused.
+    @Test(arguments: Harness.Mode.allCases)
+    func listedUDPRulesCarryDatagrams(mode: Harness.Mode) throws {
+        let r = try net.client(mode, egress: ["\(net.addr)/32:9999/udp", "[\(net.addr6)]/128:9999/udp"], [
+            "udp", net.addr, "9999", ";", "udpc", net.addr, "9999", ";", "udp", net.addr6, "9999", ";",
+            "udp", net.addr, "9998", ";", "udp", net.addrB, "9999", ";", "tcp", net.addr, "9999",
+        ])
+        let l = lines(r)
+        #expect(l["udp \(net.addr) 9999"] == "ok echo u", "\(r.stdout) \(r.stderr)")
+        #expect(l["udpc \(net.addr) 9999"] == "ok echo u", "\(r.stdout)")
+        #expect(l["udp \(net.addr6) 9999"] == "ok echo-v6 u", "\(r.stdout)")
+        #expect(l["udp \(net.addr) 9998"] == "err EPERM", "another port of the same host: \(r.stdout)")
+        #expect(l["udp \(net.addrB) 9999"] == "err EPERM", "another host: \(r.stdout)")
+        #expect(refused(l["tcp \(net.addr) 9999"]), "a /udp rule grants no TCP: \(r.stdout)")
+        let conns = r.report?["network"]?["connections"]?.arrayValue ?? []
+        let udp = conns.filter { $0["proto"]?.stringValue == "udp" && $0["verdict"]?.stringValue == "allowed" }
+        #expect(udp.contains { $0["dst"]?.stringValue == net.addr && $0["port"]?.intValue == 9999 && ($0["bytes_in"]?.intValue ?? 0) > 0 },
+                "each flow is on the record with its bytes: \(r.stdout)")
+        #expect(udp.contains { $0["dst"]?.stringValue == net.addr6 }, "\(r.stdout)")
+    }
+
+    /// A hostname `/udp` rule: datagrams reach the name's pinned addresses on its port only;
+    /// an address pinned for a TCP-only name is no UDP grant.
+    @Test(arguments: Harness.Mode.allCases)
+    func hostnameUDPRuleFollowsThePins(mode: Harness.Mode) throws {
+        let r = try net.client(mode, egress: ["alpha.test:9999/udp", "delta.test:8080"], [
+            "udp", "alpha.test", "9999", ";", "udp", "alpha.test", "9998", ";", "resolve", "delta.test", ";",
+            "udp", net.addrB, "9999", ";", "tcp", "delta.test", "8080",
+        ])
+        let l = lines(r)
+        #expect(l["udp alpha.test 9999"]?.hasPrefix("ok echo") == true, "\(r.stdout) \(r.stderr)")
+        #expect(l["udp alpha.test 9998"] == "err EPERM", "\(r.stdout)")
+        #expect(l["resolve delta.test"] == "ok \(net.addrB)", "\(r.stdout)")
+        #expect(l["udp \(net.addrB) 9999"] == "err EPERM", "pinned for a TCP-only name: \(r.stdout)")
+        #expect(l["tcp delta.test 8080"]?.hasPrefix("ok hello-b8080") == true, "\(r.stdout)")
+    }
+
+    /// A resolver the rules list (`ADDR:53/udp`) is the tool's own: its queries reach it instead
+    /// of Warden's stub; any other server's queries still get the stub's answer.
+    @Test func aListedResolverIsReachedDirectly() throws {
+        let r = try net.client(.root, egress: ["\(net.addr)/32:53/udp", "alpha.test:8080"], [
+            "query", net.addr, "unlisted.test", ";", "query", net.addrB, "unlisted.test",
+        ])
+        let l = lines(r)
+        #expect(l["query \(net.addr) unlisted.test"] == "ok rcode=0 answers=1", "the test host's own answer: \(r.stdout) \(r.stderr)")
+        #expect(l["query \(net.addrB) unlisted.test"] == "ok rcode=3 answers=0", "Warden's stub answers for others: \(r.stdout)")
+    }
+
+    /// audit-only refuses no datagram either; the flow is recorded as one the rules would refuse.
+    @Test(arguments: Harness.Mode.allCases)
+    func auditOnlyRelaysUnlistedUDP(mode: Harness.Mode) throws {
+        let r = try net.client(mode, egress: ["\(net.addr)/32:8080"], extra: ["--egress-audit"], [
+            "udp", net.addr, "9998", ";", "tcp", net.addr, "8081",
+        ])
+        let l = lines(r)
+        #expect(l["udp \(net.addr) 9998"] == "ok echo-9998 u", "\(r.stdout) \(r.stderr)")
+        #expect(l["tcp \(net.addr) 8081"]?.hasPrefix("ok hello-8081") == true, "\(r.stdout)")
+        let conns = r.report?["network"]?["connections"]?.arrayValue ?? []
+        #expect(conns.contains { $0["proto"]?.stringValue == "udp" && $0["verdict"]?.stringValue == "audit" }, "\(r.stdout)")
     }
 
     @Test(arguments: Harness.Mode.allCases)

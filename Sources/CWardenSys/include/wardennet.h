@@ -10,14 +10,43 @@ struct wnet_sockets {
     int udp4, udp6;     // the DNS stub (127.0.0.1 / ::1, stub port)
     int nft;            // NETLINK_NETFILTER: set-element updates (pinned DNS answers)
     int monitor;        // NETLINK_NETFILTER: ruleset change notifications (drift monitor)
+    int relay4, relay6; // the UDP relay (transparent, 127.0.0.1 / ::1, relay port); -1 without UDP rules
+    int raw4, raw6;     // raw sockets writing the relay's replies; -1 without UDP rules
 };
+
+/// The packet mark nftables puts on granted UDP and the routing table that marked packets look
+/// up (a local default route: delivered in the namespace, to the relay). Shared with the
+/// ruleset text (NftRuleset).
+enum { WNET_UDP_MARK = 0x5744, WNET_UDP_TABLE = 87 };
 
 /// Forks a helper that joins `pid`'s user and network namespaces, brings `lo` up with IPv4 and
 /// IPv6 default routes through it, creates the sockets above and sends them back, then runs
-/// `nft -f -` on `ruleset` keeping only CAP_NET_ADMIN (ambient). 0 on success; otherwise -errno
-/// and `errbuf` says which step failed (with nft's own error text when nft refused the ruleset).
-int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_port, int dns_port,
+/// `nft -f -` on `ruleset` keeping only CAP_NET_ADMIN (ambient). With `udp_port` > 0 it also adds
+/// the UDP relay's policy routing and sockets. 0 on success; otherwise -errno and `errbuf` says
+/// which step failed (with nft's own error text when nft refused the ruleset).
+int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_port, int dns_port, int udp_port,
                  struct wnet_sockets *out, char *errbuf, int errlen);
+
+/// In the namespace: `fwmark WNET_UDP_MARK lookup WNET_UDP_TABLE` and a local default route in
+/// that table, for IPv4 and IPv6. 0 or -1.
+int wnet_udp_routing(void);
+
+/// In the namespace: the relay's transparent UDP socket on loopback (`family` AF_INET or
+/// AF_INET6), reporting each datagram's original destination. The descriptor or -1.
+int wnet_udp_relay_socket(int family, int port);
+
+/// In the namespace: a send-only raw socket (header included) for the relay's replies. fd or -1.
+int wnet_udp_raw_socket(int family);
+
+/// One datagram from the relay socket: its source and original destination (4 or 16 bytes by
+/// the socket's family). Its length, or -errno (EAGAIN: none waiting; EMSGSIZE: truncated).
+long wnet_udp_recv(int fd, unsigned char *buf, unsigned long cap, unsigned char src[16], unsigned short *sport,
+                   unsigned char dst[16], unsigned short *dport);
+
+/// Writes a UDP datagram from `from`:`from_port` to `to`:`to_port` on raw socket `raw`
+/// (`family` 4 or 6), checksummed. 0 or -errno.
+int wnet_udp_reply(int raw, int family, const unsigned char *from, unsigned short from_port,
+                   const unsigned char *to, unsigned short to_port, const unsigned char *payload, unsigned long len);
 
 /// The destination a redirected TCP connection was addressed to (SO_ORIGINAL_DST /
 /// IP6T_SO_ORIGINAL_DST). `family` is 4 or 6; `addr` receives 4 or 16 bytes. 0 or -errno.

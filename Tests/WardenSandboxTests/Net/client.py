@@ -4,7 +4,8 @@ It never uses proxy variables: plain sockets, like any program that ignores HTTP
 
   tcp HOST PORT            connect, send "ping", print the reply
   tls HOST PORT SNI        TLS handshake with that server name (certificate not checked)
-  udp HOST PORT            send a datagram, wait 1 s for a reply
+  udp HOST PORT            send a datagram, wait 1 s for a reply (from HOST PORT)
+  udpc HOST PORT           the same on a connected socket
   resolve NAME             getaddrinfo (through whatever resolv.conf names)
   query SERVER NAME        a raw DNS A query to SERVER:53
   bulk HOST PORT BYTES     read BYTES from the server
@@ -29,9 +30,14 @@ def run(verb, args):
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
             t2 = ctx.wrap_socket(raw, server_hostname=args[2]); data = t2.recv(64); t2.close()
             return "ok " + data.decode()
-        if verb == "udp":
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
-            s.sendto(b"u", (args[0], int(args[1]))); data, _ = s.recvfrom(256)
+        if verb in ("udp", "udpc"):
+            info = socket.getaddrinfo(args[0], int(args[1]), type=socket.SOCK_DGRAM)[0]
+            s = socket.socket(info[0], socket.SOCK_DGRAM); s.settimeout(1)
+            if verb == "udpc":
+                s.connect(info[4]); s.send(b"u"); data = s.recv(256)
+            else:
+                s.sendto(b"u", info[4]); data, peer = s.recvfrom(256)
+                if peer[:2] != info[4][:2]: return "err WRONG-SOURCE %s" % (peer,)
             return "ok " + data.decode()
         if verb == "resolve":
             infos = socket.getaddrinfo(args[0], 80, proto=socket.IPPROTO_TCP)

@@ -46,12 +46,12 @@ def tls_server(host, port, family=socket.AF_INET):
         except (OSError, ssl.SSLError):
             c.close()
 
-def udp_echo(host, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def udp_echo(host, port, family=socket.AF_INET, tag="echo"):
+    s = socket.socket(family, socket.SOCK_DGRAM)
     s.bind((host, port))
     while True:
         data, peer = s.recvfrom(2048)
-        s.sendto(b"echo " + data, peer)
+        s.sendto(tag.encode() + b" " + data, peer)
 
 def records(name, qtype):
     """Answers of the test zone: (type, bytes)."""
@@ -100,6 +100,8 @@ servers = [
     (tls_server, (addr4, 8443)),
     (tls_server, (addr6, 8443, socket.AF_INET6)),
     (udp_echo, (addr4, 9999)),
+    (udp_echo, (addr4, 9998, socket.AF_INET, "echo-9998")),
+    (udp_echo, (addr6, 9999, socket.AF_INET6, "echo-v6")),
     (dns_server, (addr4, 53)),
 ]
 for fn, args in servers:
