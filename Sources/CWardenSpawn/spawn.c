@@ -94,6 +94,10 @@ int wsp_spawn_start(const struct wsp_config *c, struct wsp_result *r) {
     args.flags = (c->clone_flags & ~(uint64_t)CLONE_NEWCGROUP) | CLONE_PIDFD;
     args.pidfd = (uint64_t)(uintptr_t)&pidfd;
     args.exit_signal = SIGCHLD;
+    if (c->into_cgroup_fd >= 0) {
+        args.flags |= 0x200000000ULL;   // CLONE_INTO_CGROUP (Linux 5.7)
+        args.cgroup = (uint64_t)c->into_cgroup_fd;
+    }
     long pid = w_clone3(&args);
     if (pid < 0 && errno == EINVAL && (args.flags & CLONE_NEWTIME)) {
         // Kernels without time namespaces (< 5.6): everything else is still required.

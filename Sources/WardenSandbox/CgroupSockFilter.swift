@@ -116,6 +116,10 @@ public final class CgroupSockFilter: Sendable {
     /// was created in). -1 after `destroy()`.
     public var procsFD: Int32 { state.withLock { $0.procsFD } }
 
+    /// The directory's descriptor, for creating the sandbox inside it (clone3
+    /// CLONE_INTO_CGROUP) instead of moving it in; -1 after `destroy()`.
+    public var directoryFD: Int32 { state.withLock { $0.dirFD } }
+
     /// Moves process `pid` into the filtered cgroup.
     public func add(pid: Int32) throws(WardenError) {
         let text = Array(String(pid).utf8)

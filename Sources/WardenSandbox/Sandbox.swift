@@ -97,7 +97,22 @@ public enum Sandbox {
         let forwardInput: Int32? = if case .inherit(let fd) = spec.stdin, pty != nil { fd } else { nil }
         if let p = pty { stdinFD = p.slave }
 
-        let request = SpawnRequest(
+        // Root mode's cgroup socket filter exists before the sandbox does: init is created
+        // inside it (CLONE_INTO_CGROUP), as moving it in later costs an RCU grace period.
+        let runID = "\(getpid())-" + randomID()
+        var sockFilter: CgroupSockFilter?
+        defer { sockFilter?.destroy() }
+        var egress: (SandboxSpec.Egress, String)?
+        if var e = spec.egress, let nftPath {
+            if e.resolvers.isEmpty { e.resolvers = HostResolvers.system() }
+            guard !e.resolvers.isEmpty || e.grant.rules.allSatisfy({ !$0.isHost }) else {
+                throw .denied("sandbox.egress_no_resolver", "the grant names hosts but no DNS resolver is configured (/etc/resolv.conf has no nameserver)")
+            }
+            egress = (e, nftPath)
+            if !rootless { sockFilter = try CgroupSockFilter.create(runID: runID, rules: sockFilterRules(e.grant)) }
+        }
+
+        var request = SpawnRequest(
             base: "/tmp", ops: plan.ops, copiedBytes: plan.copiedBytes, idmappedFDs: idmapped, treeFDs: trees, hostname: spec.hostname, landlock: landlock,
             bpf: bpf.bytes, bpfCount: bpf.instructions.count,
             rlimits: RlimitPlan.build(spec.limits, cgroupEnforced: true),
@@ -108,13 +123,15 @@ public enum Sandbox {
             gidMap: idMap(inside: inside, host: hostGID, rootless: rootless),
             stdinFD: stdinFD, stdoutFD: pty?.slave ?? out.write, stderrFD: pty?.slave ?? err.write,
             controllingTTY: pty != nil, cloneFlags: cloneFlags)
+        request.intoCgroupFD = sockFilter?.directoryFD ?? -1
         let start = monotonicNanos()
         wsp_trace_stamp(Int32(WSP_TP_PRESPAWN.rawValue))
         let started = try Spawner.start(request)
+        // The namespace's egress set-up runs beside the cgroups' creation (see PendingEgress).
+        let pendingEgress = egress.map { PendingEgress(pid: started.pid, egress: $0, nftPath: $1, sockFilter: sockFilter) }
 
         // The per-run cgroups are created while the child assembles its root (it waits for
         // them before anything of the program exists), then handed over.
-        let runID = "\(getpid())-" + randomID()
         var cgroups: CgroupSet?
         switch CgroupSet.create(limits: spec.limits, runID: runID) {
         case .success(let set):
@@ -122,6 +139,7 @@ public enum Sandbox {
             enforcement["limits"] = "cgroup " + set.version.rawValue
         case .failure(let error):
             guard spec.limits.allowRlimitFallback else {
+                if case .success(let run)? = pendingEgress?.wait() { _ = run.finish(drift: nil) }
                 Spawner.abort(started)
                 throw error
             }
@@ -131,29 +149,16 @@ public enum Sandbox {
         wsp_trace_stamp(Int32(WSP_TP_CGROUPS.rawValue))
         // Egress: the namespace's rules, the proxy and the stub exist before the program does.
         var egressRun: EgressRun?
-        var sockFilter: CgroupSockFilter?
-        defer { sockFilter?.destroy() }
-        if let egress = spec.egress, let nftPath {
-            do throws(WardenError) {
-                if !rootless {
-                    let filter = try CgroupSockFilter.create(runID: runID, rules: sockFilterRules(egress.grant))
-                    sockFilter = filter
-                    try filter.add(pid: started.pid)
-                    enforcement["socket_filter"] = "cgroup bpf (connect4/6, sendmsg4/6)"
-                } else {
-                    enforcement["socket_filter"] = "not available (rootless: nftables, proxy and Landlock enforce)"
-                }
-                var e = egress
-                if e.resolvers.isEmpty { e.resolvers = HostResolvers.system() }
-                guard !e.resolvers.isEmpty || e.grant.rules.allSatisfy({ !$0.isHost }) else {
-                    throw .denied("sandbox.egress_no_resolver", "the grant names hosts but no DNS resolver is configured (/etc/resolv.conf has no nameserver)")
-                }
-                egressRun = try EgressRun.start(pid: started.pid, egress: e, nftPath: nftPath, sockFilter: sockFilter)
-            } catch {
+        if let pendingEgress, let egress = spec.egress {
+            switch pendingEgress.wait() {
+            case .success(let run): egressRun = run
+            case .failure(let error):
                 Spawner.abort(started)
                 throw error
             }
-            enforcement["network"] = "egress \(egress.grant.auditOnly ? "audit-only" : "enforce"): nftables in the run's namespace, transparent proxy, DNS stub"
+            enforcement["socket_filter"] = sockFilter != nil ? "cgroup bpf (connect4/6, sendmsg4/6)"
+                : "not available (rootless: nftables, proxy and Landlock enforce)"
+            enforcement["network"] = "egress \(egress.grant.auditOnly ? "audit-only" : "enforce"): nftables in the run's namespace, transparent proxy, DNS stub\(egress.grant.rules.contains { $0.proto == .udp } ? ", UDP relay" : "")"
             enforcement["landlock_connect"] = landlock.handledNet & LandlockAccess.netConnectTCP == 0
                 ? "any port" : landlock.connectPorts.count <= 8
                 ? landlock.connectPorts.map(String.init).joined(separator: ",") : "\(landlock.connectPorts.count) ports"

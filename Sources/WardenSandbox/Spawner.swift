@@ -32,6 +32,8 @@ struct SpawnRequest {
     var stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32
     var controllingTTY: Bool
     var cloneFlags: UInt64
+    /// A cgroup v2 directory the sandbox's init is created in (the egress socket filter's); -1: none.
+    var intoCgroupFD: Int32 = -1
 }
 
 /// A running sandbox: init's pid, its pidfd, the pipe carrying the program's wait status, and
@@ -173,6 +175,7 @@ enum Spawner {
                             c.stderr_fd = r.stderrFD
                             c.controlling_tty = r.controllingTTY ? 1 : 0
                             c.clone_flags = r.cloneFlags
+                            c.into_cgroup_fd = r.intoCgroupFD
                             return wsp_spawn_start(&c, &result)
                         }
                     }

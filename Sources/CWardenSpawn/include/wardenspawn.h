@@ -85,6 +85,10 @@ struct wsp_config {
     int stdin_fd, stdout_fd, stderr_fd;
     int controlling_tty;                 // 1: stdin is a pty slave to become the controlling tty
     uint64_t clone_flags;
+    /// >= 0: the child is created inside this cgroup v2 directory (clone3 CLONE_INTO_CGROUP),
+    /// which costs nothing where moving a running process in afterwards waits for an RCU grace
+    /// period (milliseconds). -1: none.
+    int into_cgroup_fd;
 };
 
 /// Stages reported back by the child (with errno).
