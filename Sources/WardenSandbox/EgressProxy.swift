@@ -227,12 +227,19 @@ final class EgressProxy: @unchecked Sendable {
         var pending = 0
         var open = true
         var bytes: Int64 = 0
+        /// How much one splice moves: the pipe's capacity, raised to 1 MiB where allowed
+        /// (fewer splices and polls per megabyte; fs.pipe-max-size is 1 MiB by default).
+        var chunk = 65536
 
         init(src: Int32, dst: Int32) {
             self.src = src
             self.dst = dst
             var p: [Int32] = [0, 0]
             if wnet_pipe(&p) == 0 { pipeR = p[0]; pipeW = p[1] }
+            if pipeW >= 0 {
+                let size = fcntl(pipeW, 1031 /* F_SETPIPE_SZ */, Int32(1 << 20))
+                if size > 0 { chunk = Int(size) }
+            }
         }
 
         var ready: Bool { pipeR >= 0 }
@@ -241,25 +248,37 @@ final class EgressProxy: @unchecked Sendable {
             if pipeR >= 0 { close(pipeR); close(pipeW) }
         }
 
-        /// false on a hard error (the relay ends).
+        /// Moves what it can without blocking: drains the pipe into `dst`, refills it from
+        /// `src`, and again, until one side would block (a bounded number of rounds, so the
+        /// other direction gets its turn). false on a hard error (the relay ends).
         mutating func step() -> Bool {
-            if pending > 0 {
-                let m = wnet_splice(pipeR, dst, UInt(pending))
-                if m > 0 { pending -= m; bytes += Int64(m) }
-                else if m < 0 && m != -Int(EAGAIN) && m != -Int(EINTR) { return false }
-                if pending == 0 && !open { shutdown(dst, Int32(SHUT_WR)) }
-                return true
-            }
-            let n = wnet_splice(src, pipeW, 65536)
-            if n > 0 { pending = n; return true }
-            if n == 0 {
+            for _ in 0..<16 {
+                if pending > 0 {
+                    let m = wnet_splice(pipeR, dst, UInt(pending))
+                    if m > 0 {
+                        pending -= m
+                        bytes += Int64(m)
+                    } else if m == -Int(EAGAIN) || m == -Int(EINTR) {
+                        return true
+                    } else {
+                        return false
+                    }
+                    if pending > 0 { continue }
+                    if !open { shutdown(dst, Int32(SHUT_WR)); return true }
+                }
+                guard open else { return true }
+                let n = wnet_splice(src, pipeW, UInt(chunk))
+                if n > 0 { pending = n; continue }
+                if n == 0 {
+                    open = false
+                    shutdown(dst, Int32(SHUT_WR))
+                    return true
+                }
+                if n == -Int(EAGAIN) || n == -Int(EINTR) { return true }
                 open = false
-                shutdown(dst, Int32(SHUT_WR))
-                return true
+                return false
             }
-            if n == -Int(EAGAIN) || n == -Int(EINTR) { return true }
-            open = false
-            return false
+            return true
         }
     }
 
