@@ -79,8 +79,10 @@ public final class Runner: @unchecked Sendable {
             // ── Decide ─────────────────────────────────────────────────────────────
             let gateOutcome: PolicyGate.Outcome
             let policyName: String
+            let asked: ExecutionRequest
             do throws(WardenError) {
                 let (prepared, execRequest) = try decideInputs(request, admitted)
+                asked = execRequest
                 policyName = prepared.policy.name
                 try refuseWritableInputs(request, policyFile: try policyPath(request), writable: prepared.policy.filesystem.writable)
                 try refuseSystemTrees(prepared.policy.filesystem)
@@ -110,8 +112,11 @@ public final class Runner: @unchecked Sendable {
                 outcome.approval = need
                 outcome.verdict = .approvalRequired
                 stage(&log, .approvalRequested, request, outcome, subject: m.reference, decision: "approval_required",
+                      // The exact request (argv, cwd, paths, egress, limits) whose canonical
+                      // SHA-256 is request_id: an auditor sees what an approval would cover
+                      // without the live database.
                       details: ["policy": .string(policyName), "operation": .string(need.operation),
-                                "request_id": .string(need.requestID)])
+                                "request_id": .string(need.requestID), "request": asked.canonical(policyName: policyName)])
                 return try conclude(&outcome, &log, &clock, lapping: "decide", request, manifest: m, jws: admitted.jws,
                                           decision: "approval_required",
                                           reasons: ["approval required for \(need.operation): warden approve \(need.requestID) --key APPROVER"])

@@ -32,7 +32,7 @@ struct ApproveCommand: AsyncParsableCommand {
             Terminal.json(["id": .string(record.id), "operation": .string(record.operation), "tenant": .string(record.tenant),
                            "expires": .string(RFC3339.format(expires)), "approver": .string(signer.kid), "token": .string(token)])
         } else {
-            Terminal.warn("approved \(record.id) (\(record.operation), tenant \(record.tenant)) until \(RFC3339.format(expires)); token on stdout")
+            FileHandle.standardError.write(Data("warden: approved, until \(RFC3339.format(expires)); token on stdout:\n\(ApprovalsCommand.line(record))\n".utf8))
             print(token)
         }
     }

@@ -16,6 +16,21 @@ struct ApprovalsCommand: AsyncParsableCommand {
          "approvers": .array(r.approvers.map { .string($0) }), "request": r.request]
     }
 
+    /// One request for an approver's terminal: every agent-chosen value escaped (a `\r` or an
+    /// `ESC[2K` in argv cannot redraw the line), long values elided with their length.
+    static func line(_ r: PolicyStore.ApprovalRecord) -> String {
+        let argv = (r.request["argv"]?.arrayValue ?? []).map { $0.stringValue ?? CanonicalJSON.string($0) }
+        let cwd = r.request["cwd"]?.stringValue ?? "?"
+        let writes = (r.request["paths"]?.arrayValue ?? []).filter { $0["write"]?.boolValue == true }
+            .compactMap { $0["path"]?.stringValue }.map { Terminal.shown($0) }
+        let egress = (r.request["egress"]?.arrayValue ?? []).compactMap(\.stringValue).map { Terminal.shown($0) }
+        var text = "\(r.id)  \(r.status)  tenant=\(Terminal.shown(r.tenant))  policy=\(Terminal.shown(r.policy))  op=\(Terminal.shown(r.operation))  \(RFC3339.format(r.createdAt))"
+        text += "\n    argv: \(DisplayText.argv(argv))\n    cwd:  \(Terminal.shown(cwd))"
+        if !writes.isEmpty { text += "\n    writes: \(writes.joined(separator: " "))" }
+        if !egress.isEmpty { text += "\n    egress: \(egress.joined(separator: " "))" }
+        return text
+    }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List pending approval requests.")
         @OptionGroup var global: GlobalOptions
@@ -30,10 +45,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
                 return
             }
             if records.isEmpty { print("no \(all ? "" : "pending ")approval requests") }
-            for r in records {
-                let argv = (r.request["argv"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
-                print("\(r.id)  \(r.status)  tenant=\(r.tenant)  policy=\(r.policy)  op=\(r.operation)  \(RFC3339.format(r.createdAt))  \(argv)")
-            }
+            for r in records { print(ApprovalsCommand.line(r)) }
         }
     }
 

@@ -22,8 +22,9 @@ struct DoctorCommand: ParsableCommand {
             o["self_protection"] = protection.json
             Terminal.json(.object(o))
         } else {
-            print(report.text)
-            for line in protection.lines { print(line) }
+            // Details quote host paths and kernel messages: escaped line by line.
+            for line in report.text.split(separator: "\n", omittingEmptySubsequences: false) { print(DisplayText.escape(String(line), limit: 2000)) }
+            for line in protection.lines { print(DisplayText.escape(line, limit: 2000)) }
         }
         Foundation.exit(report.sandboxUsable ? 0 : WardenExit.denied)
     }

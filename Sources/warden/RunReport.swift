@@ -41,7 +41,8 @@ enum RunReport {
         if json {
             r.stdout = CanonicalJSON.string(Self.json(o, served: served)) + "\n"
         } else {
-            r.stderr = summary(o).map { "warden: \($0)\n" }.joined()
+            // Reasons and errors quote agent-chosen text (argv, paths): escaped for the terminal.
+            r.stderr = summary(o).map { "warden: \(DisplayText.escape($0, limit: 2000))\n" }.joined()
             if events, let e = o.event { r.stdout = CanonicalJSON.string(e) + "\n" }
         }
         return r

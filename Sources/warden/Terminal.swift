@@ -1,14 +1,20 @@
 import Foundation
 import WardenCore
 
-/// Output helpers: one line per error on stderr, JSON on stdout for `--json`.
+/// Output helpers: one line per error on stderr, JSON on stdout for `--json`. Text for a
+/// human goes through `DisplayText`: messages quote untrusted input (argv, paths, names).
 enum Terminal {
     static func error(_ error: WardenError) {
-        FileHandle.standardError.write(Data("warden: error: \(error.message) [\(error.code)]\n".utf8))
+        FileHandle.standardError.write(Data("warden: error: \(DisplayText.escape(error.message, limit: 2000)) [\(error.code)]\n".utf8))
     }
 
     static func warn(_ text: String) {
-        FileHandle.standardError.write(Data("warden: \(text)\n".utf8))
+        FileHandle.standardError.write(Data("warden: \(DisplayText.escape(text, limit: 2000))\n".utf8))
+    }
+
+    /// One value of untrusted text for a human line.
+    static func shown(_ text: String, limit: Int = DisplayText.defaultLimit) -> String {
+        DisplayText.escape(text, limit: limit)
     }
 
     /// Prints `value` as canonical JSON on one line.

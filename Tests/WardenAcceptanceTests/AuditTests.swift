@@ -67,6 +67,16 @@ import Testing
         #expect((requested["details"] as? [String: Any])?["operation"] as? String == "exec+write")
         h.expectEvent(gated, type: EnforcementTests.approvalRequested)
         let rid = try #require(gated.approvalRequestID)
+        // The record carries the exact request an approval covers, and its canonical SHA-256 is
+        // the request id: an auditor needs no live database to see what was asked.
+        let asked = (requested["details"] as? [String: Any])?["request"] as? [String: Any]
+        #expect((asked?["argv"] as? [String])?.suffix(2) == ["greet", "ops"], "\(requested)")
+        #expect(asked?["cwd"] is String && asked?["paths"] is [Any] && asked?["egress"] is [Any], "\(requested)")
+        let canonical = try #require(try? JSONSerialization.data(withJSONObject: asked ?? [:], options: [.sortedKeys, .withoutEscapingSlashes]))
+        let file = NSTemporaryDirectory() + "asked-\(UUID().uuidString).json"
+        try canonical.write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(try "sha256:" + AcceptanceHome.sha256(file) == rid, "request_id is the digest of the recorded request: \(String(decoding: canonical, as: UTF8.self))")
         let (token, _) = try h.approve(rid)
         #expect(!token.isEmpty)
         // (Known gap, reported: `warden approve` appends no `approval.granted` record.)

@@ -112,4 +112,38 @@ import WardenCore
         #expect(try run(["approve", id, "--key", "alice"]).status == WardenExit.usage)
         #expect(try run(["approve", "sha256:00", "--key", "alice"]).status == WardenExit.notFound)
     }
+
+    /// The found attack: an argv holding `\r` and `ESC[2K` redrew `approvals list` as
+    /// `harmless: ls -la`. Every human-facing line now shows it escaped; JSON keeps it exact.
+    @Test func approvalsListShowsADisguisedArgvAsItIs() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let gen = try run(["key", "generate", "alice", "--role", "approver", "--json"])
+        let kid = try StrictJSONParser.parse(gen.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["kid"]?.stringValue ?? "?"
+        #expect(try run(["key", "generate", "bot", "--role", "runner"]).status == 0)
+        let p = try file("gated.yaml", """
+            version: 1
+            name: gated
+            filesystem: {readonly: [/usr]}
+            commands: {allow: [ls]}
+            budget: {executions: 5, cpu_seconds: 100}
+            approvals: {required_for: [exec], ttl_seconds: 120, approvers: [\(kid)]}
+            """)
+        let disguised = "x\r\u{1B}[2Kharmless: ls -la"
+        let req = try run(["approvals", "request", "--policy", p, "--tenant", "acme", "--cwd", "/usr", "--json", "--", "ls", disguised])
+        #expect(req.status == 0, "\(req.stderr)")
+        let id = try StrictJSONParser.parse(req.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["id"]?.stringValue ?? "?"
+        let list = try run(["approvals", "list"])
+        #expect(!list.stdout.contains("\r") && !list.stdout.contains("\u{1B}"), "no raw control reaches the terminal")
+        #expect(list.stdout.contains(#"argv: ls "x\r\e[2Kharmless: ls -la""#), "\(list.stdout)")
+        #expect(list.stdout.contains("cwd:  /usr"))
+        // JSON is for programs: the exact bytes, JSON-escaped.
+        let json = try run(["approvals", "list", "--json"])
+        let items = try StrictJSONParser.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue ?? []
+        #expect(items.first?["request"]?["argv"] == .array([.string("ls"), .string(disguised)]))
+        // The approver sees the same line when approving.
+        let ok = try run(["approve", id, "--key", "alice"])
+        #expect(ok.status == 0)
+        #expect(ok.stderr.contains(#"\e[2Kharmless"#) && !ok.stderr.contains("\u{1B}"), "\(ok.stderr)")
+    }
 }
