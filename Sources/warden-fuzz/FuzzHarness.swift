@@ -8,7 +8,8 @@ import WardenTrust
 /// the strict JSON parser, the compact JWS parser, the manifest and authorization schemas,
 /// full verification against a fixed in-memory key, `warden serve`'s request frames, and what
 /// an egress run's tool sends or its resolvers answer (DNS queries and responses, the TLS
-/// ClientHello the proxy peeks, egress rules). Any trap is a finding; invariants
+/// ClientHello the proxy peeks, egress rules), and how untrusted text is shown on a terminal.
+/// Any trap is a finding; invariants
 /// (canonical re-encoding is a fixed point) are checked with `precondition`.
 enum FuzzHarness {
     static let key: TrustedKey = {
@@ -38,6 +39,7 @@ enum FuzzHarness {
             precondition((try? RunCallMessage(message: call.message.objectValue ?? [:])) == call, "run request does not round-trip")
         }
         fuzzNetwork(bytes, text)
+        fuzzDisplay(bytes, text)
         _ = try? KeyCodec.publicKey(fromPEM: text, source: "fuzz")
         _ = try? KeyCodec.privateKey(fromPEM: text, source: "fuzz")
     }
@@ -55,6 +57,19 @@ enum FuzzHarness {
         _ = TLSClientHello.peek(bytes)
         if text.utf8.count <= 400, let rule = try? EgressRule(parsing: text) {
             precondition((try? EgressRule(parsing: rule.description)) == rule, "a rule's normal form does not re-parse to it")
+        }
+    }
+
+    /// What a terminal is shown of untrusted text: never a raw control, bidi or invisible
+    /// formatting character, and never more than the limit plus the elision note.
+    static func fuzzDisplay(_ bytes: [UInt8], _ text: String) {
+        let limit = bytes.first.map { Int($0) + 1 } ?? 1
+        for shown in [DisplayText.escape(bytes: bytes, limit: limit), DisplayText.escape(text, limit: limit)] {
+            precondition(!shown.unicodeScalars.contains { s in
+                let v = s.value
+                return v < 0x20 || v == 0x7F || (0x80..<0xA0).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+            }, "a control character reached the terminal")
+            precondition(shown.count <= limit + 48, "elision exceeded its limit")
         }
     }
 }
