@@ -134,16 +134,22 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v nft >/dev/null; 
     && ip addr add 198.18.77.1/24 dev $qveth && ip link set $qveth up \
     && ip -n $qns addr add 198.18.77.2/24 dev ${qveth}p && ip -n $qns link set ${qveth}p up || exit 125
   ip netns exec $qns python3 -c '
-import socket
+import socket, threading
+def echo():
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("198.18.77.2", 9999))
+    while True:
+        d, peer = u.recvfrom(512); u.sendto(b"echo " + d, peer)
+threading.Thread(target=echo, daemon=True).start()
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("198.18.77.2", 8080)); s.listen(8)
 while True:
     c, _ = s.accept(); c.close()' &
   sleep 0.3
   cp "$OLDPWD/samples/policies/quickstart-egress.yaml" "$work/egress.yaml"
-  step sign-fetcher 0 tool sign hello --name fetcher --version 1.0.0 --key publisher --network 198.18.77.2:8080 -o fetcher.jws
+  step sign-fetcher 0 tool sign hello --name fetcher --version 1.0.0 --key publisher --network 198.18.77.2:8080 --network 198.18.77.2:9999/udp -o fetcher.jws
   step add-fetcher 0 tool add fetcher.jws hello
   step authorize-fetcher 0 tool authorize fetcher@1.0.0 --tenant demo --key authorizer
   step egress-allowed 0 run fetcher --tenant demo --policy egress.yaml -- connect 198.18.77.2 8080
+  step egress-udp 0 run fetcher --tenant demo --policy egress.yaml -- udp 198.18.77.2 9999
   step egress-other-port 1 run fetcher --tenant demo --policy egress.yaml -- connect 198.18.77.2 8081
   step egress-undeclared 1 run hello --tenant demo --policy egress.yaml -- connect 198.18.77.2 8080
   cleanup_net; trap - EXIT
