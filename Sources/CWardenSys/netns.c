@@ -23,6 +23,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include "wardennet.h"
+#include "rtnl.h"
 
 #define W_SO_ORIGINAL_DST 80   // SO_ORIGINAL_DST and IP6T_SO_ORIGINAL_DST share the number
 
@@ -79,8 +80,6 @@ static int netfilter_socket(void) {
 
 /// RTM_NEWROUTE: default dev lo src 127.0.0.1 (or ::1), over rtnetlink.
 static int add_default_route(int family) {
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) return -1;
     struct { struct nlmsghdr h; struct rtmsg r; unsigned char attrs[64]; } req;
     memset(&req, 0, sizeof(req));
     req.h.nlmsg_type = RTM_NEWROUTE;
@@ -95,30 +94,11 @@ static int add_default_route(int family) {
     int oif = (int)if_nametoindex("lo");
     unsigned char src[16];
     memset(src, 0, sizeof(src));
-    size_t alen = family == AF_INET ? 4 : 16;
     if (family == AF_INET) { src[0] = 127; src[3] = 1; } else { src[15] = 1; }
-    struct rtattr *a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(len));
-    a->rta_type = RTA_OIF; a->rta_len = RTA_LENGTH(sizeof(int));
-    memcpy(RTA_DATA(a), &oif, sizeof(int));
-    len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
-    a = (struct rtattr *)((char *)&req + len);
-    a->rta_type = RTA_PREFSRC; a->rta_len = (unsigned short)RTA_LENGTH(alen);
-    memcpy(RTA_DATA(a), src, alen);
-    len += RTA_ALIGN(a->rta_len);
+    len = wnet_rtnl_put(&req, len, RTA_OIF, &oif, sizeof(oif));
+    len = wnet_rtnl_put(&req, len, RTA_PREFSRC, src, family == AF_INET ? 4 : 16);
     req.h.nlmsg_len = (unsigned int)len;
-    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-    int rc = -1;
-    if (sendto(fd, &req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) == (ssize_t)len) {
-        unsigned char reply[512];
-        ssize_t n = recv(fd, reply, sizeof(reply), 0);
-        struct nlmsghdr *h = (struct nlmsghdr *)reply;
-        if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR) {
-            struct nlmsgerr *e = NLMSG_DATA(h);
-            rc = e->error == 0 ? 0 : -1;
-        }
-    }
-    close(fd);
-    return rc;
+    return wnet_rtnl_request(&req, len);
 }
 
 static int lo_up_and_route(void) {

@@ -17,6 +17,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "wardennet.h"
+#include "rtnl.h"
 
 #ifndef IP_TRANSPARENT
 #define IP_TRANSPARENT 19
@@ -34,33 +35,6 @@
 #define IPV6_HDRINCL 36
 #endif
 
-/// One rtnetlink request with an acknowledgement; 0 or -1.
-static int rtnl_request(void *req, size_t len) {
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) return -1;
-    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-    int rc = -1;
-    if (sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) == (ssize_t)len) {
-        unsigned char reply[512];
-        ssize_t n = recv(fd, reply, sizeof(reply), 0);
-        struct nlmsghdr *h = (struct nlmsghdr *)reply;
-        if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR) {
-            struct nlmsgerr *e = NLMSG_DATA(h);
-            rc = e->error == 0 ? 0 : -1;
-        }
-    }
-    close(fd);
-    return rc;
-}
-
-static size_t put_attr(void *base, size_t len, int type, const void *value, size_t n) {
-    struct rtattr *a = (struct rtattr *)((char *)base + NLMSG_ALIGN(len));
-    a->rta_type = (unsigned short)type;
-    a->rta_len = (unsigned short)RTA_LENGTH(n);
-    memcpy(RTA_DATA(a), value, n);
-    return NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
-}
-
 /// RTM_NEWRULE: fwmark WNET_UDP_MARK lookup WNET_UDP_TABLE.
 static int add_mark_rule(int family) {
     struct { struct nlmsghdr h; struct fib_rule_hdr r; unsigned char attrs[64]; } req;
@@ -73,11 +47,11 @@ static int add_mark_rule(int family) {
     req.r.table = WNET_UDP_TABLE;
     size_t len = NLMSG_LENGTH(sizeof(struct fib_rule_hdr));
     unsigned int mark = WNET_UDP_MARK, mask = 0xffffffffu, table = WNET_UDP_TABLE;
-    len = put_attr(&req, len, FRA_FWMARK, &mark, sizeof(mark));
-    len = put_attr(&req, len, FRA_FWMASK, &mask, sizeof(mask));
-    len = put_attr(&req, len, FRA_TABLE, &table, sizeof(table));
+    len = wnet_rtnl_put(&req, len, FRA_FWMARK, &mark, sizeof(mark));
+    len = wnet_rtnl_put(&req, len, FRA_FWMASK, &mask, sizeof(mask));
+    len = wnet_rtnl_put(&req, len, FRA_TABLE, &table, sizeof(table));
     req.h.nlmsg_len = (unsigned int)len;
-    return rtnl_request(&req, len);
+    return wnet_rtnl_request(&req, len);
 }
 
 /// RTM_NEWROUTE: local default dev lo table WNET_UDP_TABLE.
@@ -94,9 +68,9 @@ static int add_local_default(int family) {
     req.r.rtm_type = RTN_LOCAL;
     size_t len = NLMSG_LENGTH(sizeof(struct rtmsg));
     int oif = (int)if_nametoindex("lo");
-    len = put_attr(&req, len, RTA_OIF, &oif, sizeof(oif));
+    len = wnet_rtnl_put(&req, len, RTA_OIF, &oif, sizeof(oif));
     req.h.nlmsg_len = (unsigned int)len;
-    return rtnl_request(&req, len);
+    return wnet_rtnl_request(&req, len);
 }
 
 int wnet_udp_routing(void) {

@@ -69,14 +69,15 @@ import WardenCore
         #expect(outside.stdout.contains("[policy.path.outside]"))
     }
 
-    @Test func approvalFlow() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// A home with approver `alice` and runner `bot`, and a policy gating every exec on
+    /// alice's approval; returns the policy's path.
+    func gatedHome() throws -> String {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let gen = try run(["key", "generate", "alice", "--role", "approver", "--json"])
         #expect(gen.status == 0)
         let kid = try StrictJSONParser.parse(gen.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["kid"]?.stringValue ?? "?"
         #expect(try run(["key", "generate", "bot", "--role", "runner"]).status == 0)
-        let p = try file("gated.yaml", """
+        return try file("gated.yaml", """
             version: 1
             name: gated
             filesystem: {readonly: [/usr]}
@@ -84,6 +85,11 @@ import WardenCore
             budget: {executions: 5, cpu_seconds: 100}
             approvals: {required_for: [exec], ttl_seconds: 120, approvers: [\(kid)]}
             """)
+    }
+
+    @Test func approvalFlow() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try gatedHome()
         let req = try run(["approvals", "request", "--policy", p, "--tenant", "acme", "--cwd", "/usr", "--json", "--", "ls"])
         #expect(req.status == 0)
         let id = try StrictJSONParser.parse(req.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["id"]?.stringValue ?? "?"
@@ -117,18 +123,7 @@ import WardenCore
     /// `harmless: ls -la`. Every human-facing line now shows it escaped; JSON keeps it exact.
     @Test func approvalsListShowsADisguisedArgvAsItIs() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let gen = try run(["key", "generate", "alice", "--role", "approver", "--json"])
-        let kid = try StrictJSONParser.parse(gen.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["kid"]?.stringValue ?? "?"
-        #expect(try run(["key", "generate", "bot", "--role", "runner"]).status == 0)
-        let p = try file("gated.yaml", """
-            version: 1
-            name: gated
-            filesystem: {readonly: [/usr]}
-            commands: {allow: [ls]}
-            budget: {executions: 5, cpu_seconds: 100}
-            approvals: {required_for: [exec], ttl_seconds: 120, approvers: [\(kid)]}
-            """)
+        let p = try gatedHome()
         let disguised = "x\r\u{1B}[2Kharmless: ls -la"
         let req = try run(["approvals", "request", "--policy", p, "--tenant", "acme", "--cwd", "/usr", "--json", "--", "ls", disguised])
         #expect(req.status == 0, "\(req.stderr)")

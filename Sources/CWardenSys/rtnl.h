@@ -1,0 +1,14 @@
+// rtnetlink requests for the egress helper (netns.c, udprelay.c): private to CWardenSys.
+#ifndef WARDEN_RTNL_H
+#define WARDEN_RTNL_H
+#include <stddef.h>
+
+/// Appends attribute `type` with `n` bytes of `value` after `len` bytes of the message at
+/// `base`; returns the new length. The caller's buffer must have room.
+size_t wnet_rtnl_put(void *base, size_t len, int type, const void *value, size_t n);
+
+/// Sends one request (NLM_F_ACK set by the caller) on a fresh NETLINK_ROUTE socket and
+/// waits for its acknowledgement: 0, or -1 when refused or unanswered.
+int wnet_rtnl_request(void *req, size_t len);
+
+#endif
