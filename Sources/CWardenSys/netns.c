@@ -78,27 +78,12 @@ static int netfilter_socket(void) {
     return fd;
 }
 
-/// RTM_NEWROUTE: default dev lo src 127.0.0.1 (or ::1), over rtnetlink.
+/// default dev lo src 127.0.0.1 (or ::1).
 static int add_default_route(int family) {
-    struct { struct nlmsghdr h; struct rtmsg r; unsigned char attrs[64]; } req;
-    memset(&req, 0, sizeof(req));
-    req.h.nlmsg_type = RTM_NEWROUTE;
-    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-    req.h.nlmsg_seq = 1;
-    req.r.rtm_family = (unsigned char)family;
-    req.r.rtm_table = RT_TABLE_MAIN;
-    req.r.rtm_protocol = RTPROT_STATIC;
-    req.r.rtm_scope = RT_SCOPE_LINK;
-    req.r.rtm_type = RTN_UNICAST;
-    size_t len = NLMSG_LENGTH(sizeof(struct rtmsg));
-    int oif = (int)if_nametoindex("lo");
     unsigned char src[16];
     memset(src, 0, sizeof(src));
     if (family == AF_INET) { src[0] = 127; src[3] = 1; } else { src[15] = 1; }
-    len = wnet_rtnl_put(&req, len, RTA_OIF, &oif, sizeof(oif));
-    len = wnet_rtnl_put(&req, len, RTA_PREFSRC, src, family == AF_INET ? 4 : 16);
-    req.h.nlmsg_len = (unsigned int)len;
-    return wnet_rtnl_request(&req, len);
+    return wnet_rtnl_default_route(family, RT_TABLE_MAIN, RTN_UNICAST, RT_SCOPE_LINK, src);
 }
 
 static int lo_up_and_route(void) {

@@ -1,6 +1,7 @@
 // rtnetlink plumbing shared by the egress helper's route and rule requests.
 #define _GNU_SOURCE
 #include <string.h>
+#include <net/if.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -31,4 +32,23 @@ int wnet_rtnl_request(void *req, size_t len) {
     }
     close(fd);
     return rc;
+}
+
+int wnet_rtnl_default_route(int family, int table, int type, int scope, const unsigned char *prefsrc) {
+    struct { struct nlmsghdr h; struct rtmsg r; unsigned char attrs[64]; } req;
+    memset(&req, 0, sizeof(req));
+    req.h.nlmsg_type = RTM_NEWROUTE;
+    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+    req.h.nlmsg_seq = 1;
+    req.r.rtm_family = (unsigned char)family;
+    req.r.rtm_table = (unsigned char)table;
+    req.r.rtm_protocol = RTPROT_STATIC;
+    req.r.rtm_scope = (unsigned char)scope;
+    req.r.rtm_type = (unsigned char)type;
+    size_t len = NLMSG_LENGTH(sizeof(struct rtmsg));
+    int oif = (int)if_nametoindex("lo");
+    len = wnet_rtnl_put(&req, len, RTA_OIF, &oif, sizeof(oif));
+    if (prefsrc) len = wnet_rtnl_put(&req, len, RTA_PREFSRC, prefsrc, family == AF_INET ? 4 : 16);
+    req.h.nlmsg_len = (unsigned int)len;
+    return wnet_rtnl_request(&req, len);
 }

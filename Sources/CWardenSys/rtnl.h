@@ -11,4 +11,8 @@ size_t wnet_rtnl_put(void *base, size_t len, int type, const void *value, size_t
 /// waits for its acknowledgement: 0, or -1 when refused or unanswered.
 int wnet_rtnl_request(void *req, size_t len);
 
+/// RTM_NEWROUTE: a default route (0.0.0.0/0 or ::/0) of `type` (RTN_UNICAST, RTN_LOCAL) and
+/// `scope` through `lo` in `table`, with `prefsrc` (4 or 16 bytes) as source when given. 0 or -1.
+int wnet_rtnl_default_route(int family, int table, int type, int scope, const unsigned char *prefsrc);
+
 #endif

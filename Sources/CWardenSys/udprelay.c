@@ -54,23 +54,9 @@ static int add_mark_rule(int family) {
     return wnet_rtnl_request(&req, len);
 }
 
-/// RTM_NEWROUTE: local default dev lo table WNET_UDP_TABLE.
+/// local default dev lo table WNET_UDP_TABLE.
 static int add_local_default(int family) {
-    struct { struct nlmsghdr h; struct rtmsg r; unsigned char attrs[64]; } req;
-    memset(&req, 0, sizeof(req));
-    req.h.nlmsg_type = RTM_NEWROUTE;
-    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-    req.h.nlmsg_seq = 1;
-    req.r.rtm_family = (unsigned char)family;
-    req.r.rtm_table = WNET_UDP_TABLE;
-    req.r.rtm_protocol = RTPROT_STATIC;
-    req.r.rtm_scope = RT_SCOPE_HOST;
-    req.r.rtm_type = RTN_LOCAL;
-    size_t len = NLMSG_LENGTH(sizeof(struct rtmsg));
-    int oif = (int)if_nametoindex("lo");
-    len = wnet_rtnl_put(&req, len, RTA_OIF, &oif, sizeof(oif));
-    req.h.nlmsg_len = (unsigned int)len;
-    return wnet_rtnl_request(&req, len);
+    return wnet_rtnl_default_route(family, WNET_UDP_TABLE, RTN_LOCAL, RT_SCOPE_HOST, NULL);
 }
 
 int wnet_udp_routing(void) {
