@@ -62,6 +62,12 @@ struct ApprovalsCommand: AsyncParsableCommand {
             switch d.verdict {
             case .approvalRequired(let need):
                 try e.store.recordPending(need, request: e.request, policy: e.policy, now: e.now)
+                // The same record `warden run` writes: the exact request an approval would cover.
+                try await AuditTrail.recordAdministration(
+                    home: e.home, db: e.db, .approvalRequested, tenant: e.request.tenant, subject: need.requestID,
+                    decision: "approval_required",
+                    details: ["policy": .string(e.policy.name), "operation": .string(need.operation), "request_id": .string(need.requestID),
+                              "request": e.request.canonical(policyName: e.policy.name)])
                 if json { Terminal.json(["id": .string(need.requestID), "operation": .string(need.operation)]) } else {
                     print("approval requested: \(need.requestID) (operation \(need.operation))")
                 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WardenCore
+import WardenHome
 import WardenNet
 import WardenPolicy
 
@@ -46,10 +47,12 @@ struct PolicyEvaluation {
     let store: PolicyStore
     let decision: Decision
     let now: Date
+    let home: Home
+    let db: WardenDatabase
 
     init(_ options: PolicyRequestOptions, _ global: GlobalOptions) throws(WardenError) {
         (policy, request) = try options.build()
-        let (_, db) = try global.openDatabase()
+        (home, db) = try global.openDatabase()
         store = PolicyStore(db: db)
         now = Date()
         let state = try store.state(tenant: request.tenant, session: request.sessionID, policyName: policy.name)

@@ -136,6 +136,11 @@ import WardenCore
         let json = try run(["approvals", "list", "--json"])
         let items = try StrictJSONParser.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue ?? []
         #expect(items.first?["request"]?["argv"] == .array([.string("ls"), .string(disguised)]))
+        // The ledger holds the exact request (JSON-escaped), and `audit show` escapes it again
+        // for the terminal: DEL, C1 and bidi controls survive JSON's escaping otherwise.
+        let audit = try run(["audit", "show"])
+        #expect(audit.stdout.contains("approval.requested approval_required"), "\(audit.stdout) \(audit.stderr)")
+        #expect(audit.stdout.contains(#"harmless: ls -la"#) && !audit.stdout.contains("\u{1B}"), "\(audit.stdout)")
         // The approver sees the same line when approving.
         let ok = try run(["approve", id, "--key", "alice"])
         #expect(ok.status == 0)
