@@ -107,21 +107,22 @@ enum PolicyOutput {
         switch d.verdict {
         case .allow(let c):
             print("decision: allow")
-            print("  executable: \(c.executable)")
-            print("  readonly: \(c.readonly.joined(separator: ", "))")
-            print("  writable: \(c.writable.joined(separator: ", "))")
-            print("  executables: \(c.executables.joined(separator: ", "))")
+            print("  executable: \(Terminal.shown(c.executable))")
+            print("  readonly: \(c.readonly.map { Terminal.shown($0) }.joined(separator: ", "))")
+            print("  writable: \(c.writable.map { Terminal.shown($0) }.joined(separator: ", "))")
+            print("  executables: \(c.executables.map { Terminal.shown($0) }.joined(separator: ", "))")
             print("  limits: wall \(c.limits.wallSeconds)s, cpu \(c.limits.cpuSeconds)s, memory \(c.limits.memoryMB) MB, pids \(c.limits.pids), output \(c.limits.outputBytes) bytes")
             print("  network: none")
         case .deny(let reasons):
             print("decision: deny")
-            for r in reasons { print("  \(r)") }
+            for r in reasons { print("  \(DisplayText.escape(r.description, limit: 2000))") }
         case .approvalRequired(let need):
             print("decision: approval-required")
             print("  operation: \(need.operation)")
             print("  request id: \(need.requestID)")
         }
         print("trace:")
-        for line in d.traceText { print("  \(line)") }
+        // Trace lines quote argv and paths: escaped for the terminal.
+        for line in d.traceText { print("  \(DisplayText.escape(line, limit: 2000))") }
     }
 }
