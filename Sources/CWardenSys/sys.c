@@ -64,6 +64,14 @@ int wsys_bpf_map_update(int map_fd, const void *key, const void *value, uint64_t
     return wsys_bpf(BPF_MAP_UPDATE_ELEM, &a);
 }
 
+int wsys_bpf_map_pop(int map_fd, void *value) {
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_fd = (uint32_t)map_fd;
+    a.value = (uint64_t)(uintptr_t)value;
+    return wsys_bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &a);
+}
+
 int wsys_bpf_prog_load(uint32_t prog_type, uint32_t expected_attach_type, const void *insns,
                        uint32_t insn_cnt, const char *license, const char *name,
                        char *log, uint32_t log_size) {

@@ -16,11 +16,15 @@ public final class CgroupSockFilter: Sendable {
     public let directory: String
     /// Pinned addresses the map holds at most; `allow(address:)` beyond this throws.
     public static let maxPinned = 4096
+    /// Refusal records the queue keeps; beyond this the oldest are overwritten.
+    public static let maxRefusals = 256
 
     private struct State {
         var dirFD: Int32
         var procsFD: Int32
         var mapFD: Int32
+        /// The programs' refusal queue (BPF_MAP_TYPE_QUEUE), drained by `refusals()`.
+        var queueFD: Int32 = -1
         /// One per hook: the link attaching the program (closing it detaches) and the program's id.
         var links: [(hook: SockAddrHook, fd: Int32, id: UInt32)]
         var destroyed = false
@@ -29,8 +33,8 @@ public final class CgroupSockFilter: Sendable {
         /// `detaching`. A cgroup that may still hold processes keeps its programs: the link
         /// descriptors are then deliberately left open for the life of this process.
         mutating func close(detaching: Bool) {
-            for fd in [procsFD, mapFD, dirFD] where fd >= 0 { Glibc.close(fd) }
-            procsFD = -1; mapFD = -1; dirFD = -1
+            for fd in [procsFD, mapFD, queueFD, dirFD] where fd >= 0 { Glibc.close(fd) }
+            procsFD = -1; mapFD = -1; queueFD = -1; dirFD = -1
             if detaching { for l in links where l.fd >= 0 { Glibc.close(l.fd) } }
             links = []
         }
@@ -85,8 +89,9 @@ public final class CgroupSockFilter: Sendable {
         guard s.dirFD >= 0 else { throw fail(SockFilterKernel.unavailable("open \(dir): \(errnoText())")) }
         do throws(WardenError) {
             s.mapFD = try SockFilterKernel.createMap(maxEntries: UInt32(maxPinned))
+            s.queueFD = try SockFilterKernel.createRefusalQueue(maxEntries: UInt32(maxRefusals))
             for (hook, program) in programs {
-                let fd = try SockFilterKernel.load(SockAddrProgram.bindingMap(program, fd: s.mapFD), hook: hook)
+                let fd = try SockFilterKernel.load(SockAddrProgram.bindingMap(program, fd: s.mapFD, refusalsFD: s.queueFD), hook: hook)
                 programFDs.append(fd)
                 let id = try SockFilterKernel.programID(fd)
                 let link = wsys_bpf_link_create(fd, s.dirFD, hook.attachType)
@@ -163,6 +168,22 @@ public final class CgroupSockFilter: Sendable {
                       found.ids == [l.id], found.flags == SockFilterKernel.allowMulti else { return false }
             }
             return true
+        }
+    }
+
+    /// Pops every refusal the programs recorded since the last call, oldest first, and
+    /// whether the queue was full (older records may have been overwritten).
+    public func refusals() -> (records: [SockFilterRefusal], full: Bool) {
+        state.withLock { s in
+            guard s.queueFD >= 0 else { return ([], false) }
+            var out: [SockFilterRefusal] = []
+            var popped = 0
+            var record = [UInt8](repeating: 0, count: SockAddrProgram.refusalSize)
+            while popped < Self.maxRefusals, record.withUnsafeMutableBytes({ wsys_bpf_map_pop(s.queueFD, $0.baseAddress) }) == 0 {
+                popped += 1
+                if let r = SockFilterRefusal(record: record) { out.append(r) }
+            }
+            return (out, popped >= Self.maxRefusals)
         }
     }
 

@@ -24,6 +24,17 @@ enum SockFilterKernel {
 
     static func unavailable(_ what: String) -> WardenError { .denied("sandbox.bpf_unavailable", what) }
 
+    static let mapTypeQueue: UInt32 = 22             // BPF_MAP_TYPE_QUEUE
+
+    /// Creates the refusal queue: the programs push one `SockAddrProgram.refusalSize`-byte
+    /// record per refused destination (overwriting the oldest when full); Warden pops them
+    /// when the run ends.
+    static func createRefusalQueue(maxEntries: UInt32) throws(WardenError) -> Int32 {
+        let fd = wsys_bpf_map_create(mapTypeQueue, 0, UInt32(SockAddrProgram.refusalSize), maxEntries, 0, "warden_refused")
+        guard fd >= 0 else { throw unavailable("BPF_MAP_CREATE (queue): \(text(fd))") }
+        return fd
+    }
+
     /// Creates the pinned-address map (16-byte keys, 1-byte values).
     static func createMap(maxEntries: UInt32) throws(WardenError) -> Int32 {
         let fd = wsys_bpf_map_create(mapTypeHash, 16, 1, maxEntries, mapFlags, "warden_pins")

@@ -106,6 +106,12 @@ final class EgressRun {
         stub.stop()
         proxy.stop()
         if let drift { session.markDrift(drift) }
+        // Root mode: what the socket filter refused in the kernel (never seen by the proxy).
+        if let f = sockFilter {
+            let (refused, full) = f.refusals()
+            for r in refused { session.record(r.connection) }
+            if full { session.markTruncated() }
+        }
         close(monitorFD)
         close(nftFD)
         return session.report

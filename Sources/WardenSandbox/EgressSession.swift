@@ -134,6 +134,8 @@ final class EgressSession: @unchecked Sendable {
 
     func markDrift(_ what: String) { state.withLock { $0.report.drift = what } }
 
+    func markTruncated() { state.withLock { $0.report.truncated = true } }
+
     var report: NetworkReport { state.withLock { $0.report } }
     var activeConnections: Int { state.withLock { $0.activeConnections } }
 }

@@ -131,4 +131,6 @@ struct EBPFInstruction: Sendable, Equatable {
 
     /// The helper Warden's programs call (enum bpf_func_id): not GPL-only.
     static let helperMapLookup: Int32 = 1
+    /// bpf_map_push_elem(map, value, flags) (Linux 4.20): the refusal queue.
+    static let helperMapPush: Int32 = 87
 }

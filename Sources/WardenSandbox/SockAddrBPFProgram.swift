@@ -86,9 +86,10 @@ enum SockAddrProgram {
     }
 
     /// The program for `hook`; the map's ld_imm64 carries `mapFD` (see `bindingMap`).
-    static func build(_ hook: SockAddrHook, rules: SockFilterRules, mapFD: Int32 = 0) throws(WardenError) -> [EBPFInstruction] {
+    static func build(_ hook: SockAddrHook, rules: SockFilterRules, mapFD: Int32 = pinsPlaceholder,
+                      refusalsFD: Int32 = refusalsPlaceholder) throws(WardenError) -> [EBPFInstruction] {
         let (v4, v6) = try blocks(rules)
-        var g = Generator(hook: hook, rules: rules, mapFD: mapFD)
+        var g = Generator(hook: hook, rules: rules, mapFD: mapFD, refusalsFD: refusalsFD)
         g.emit(v4: v4, v6: v6)
         let program = try g.asm.finish()
         guard program.count <= maxInstructions else {
@@ -98,11 +99,23 @@ enum SockAddrProgram {
         return program
     }
 
-    /// `program` with its map reference pointing at descriptor `fd`.
-    static func bindingMap(_ program: [EBPFInstruction], fd: Int32) -> [EBPFInstruction] {
+    /// Map references of a program built without descriptors: the pinned addresses and the
+    /// refusal queue.
+    static let pinsPlaceholder: Int32 = 0, refusalsPlaceholder: Int32 = 1
+
+    /// One refused destination as the programs push it (little-endian words): family,
+    /// protocol, the port as the socket address holds it (network order in the low two bytes),
+    /// then the address (4 bytes for IPv4, 16 for IPv6) and padding.
+    static let refusalSize = 32
+
+    /// `program` with its map references pointing at the pinned-address map `fd` and the
+    /// refusal queue `refusalsFD`.
+    static func bindingMap(_ program: [EBPFInstruction], fd: Int32, refusalsFD: Int32) -> [EBPFInstruction] {
         program.map { ins in
             var ins = ins
-            if ins.opcode == EBPFInstruction.ldImm64 && ins.src == EBPFInstruction.pseudoMapFD { ins.imm = fd }
+            if ins.opcode == EBPFInstruction.ldImm64 && ins.src == EBPFInstruction.pseudoMapFD {
+                ins.imm = ins.imm == refusalsPlaceholder ? refusalsFD : fd
+            }
             return ins
         }
     }
@@ -114,6 +127,7 @@ private struct Generator {
     let hook: SockAddrHook
     let rules: SockFilterRules
     let mapFD: Int32
+    let refusalsFD: Int32
     var asm = EBPFAssembler()
     let allow: EBPFAssembler.Label
     let deny: EBPFAssembler.Label
@@ -121,10 +135,11 @@ private struct Generator {
     typealias P = SockAddrProgram
     static let tcp: UInt32 = 0, udp: UInt32 = 1
 
-    init(hook: SockAddrHook, rules: SockFilterRules, mapFD: Int32) {
+    init(hook: SockAddrHook, rules: SockFilterRules, mapFD: Int32, refusalsFD: Int32) {
         self.hook = hook
         self.rules = rules
         self.mapFD = mapFD
+        self.refusalsFD = refusalsFD
         allow = asm.makeLabel()
         deny = asm.makeLabel()
     }
@@ -189,6 +204,7 @@ private struct Generator {
         asm.emit(.storeWord(.r10, -4, .r2))
         emitPinned()
         asm.bind(deny)
+        emitRefusalRecord()
         asm.emit(.mov64(.r0, 0))
         asm.emit(.exit)
         asm.bind(allow)
@@ -197,6 +213,36 @@ private struct Generator {
     }
 
     static func wordRegister(_ w: Int) -> EBPFRegister { [.r1, .r2, .r3, .r4][w] }
+
+    /// Pushes what was refused (`SockAddrProgram.refusalSize` bytes at r10-48, below the
+    /// pinned-address key) onto the refusal queue, overwriting the oldest record when it is
+    /// full (BPF_EXIST), so the run's record can name every refused destination. The push's
+    /// result is ignored: the verdict is deny either way.
+    private mutating func emitRefusalRecord() {
+        let base: Int16 = -48
+        for (i, field) in [P.offUserFamily, P.offProtocol, P.offUserPort].enumerated() {
+            asm.emit(.loadWord(.r2, .r6, field))
+            asm.emit(.storeWord(.r10, base + Int16(4 * i), .r2))
+        }
+        for w in 0..<4 {
+            let off = base + 12 + Int16(4 * w)
+            if hook.ipv6 {
+                asm.emit(.loadWord(.r2, .r6, P.offUserIP6 + Int16(4 * w)))
+                asm.emit(.storeWord(.r10, off, .r2))
+            } else if w == 0 {
+                asm.emit(.loadWord(.r2, .r6, P.offUserIP4))
+                asm.emit(.storeWord(.r10, off, .r2))
+            } else {
+                asm.emit(.storeWord(.r10, off, 0))
+            }
+        }
+        asm.emit(.storeWord(.r10, base + 28, 0))
+        asm.emit(EBPFInstruction.loadMap(.r1, fd: refusalsFD))
+        asm.emit(.mov64(.r2, .r10))
+        asm.emit(.add64(.r2, Int32(base)))
+        asm.emit(.mov64(.r3, 2 /* BPF_EXIST */))
+        asm.emit(.call(EBPFInstruction.helperMapPush))
+    }
 
     /// r8 = 0 for TCP, 1 for UDP; any other socket is denied.
     private mutating func emitProtocol() {

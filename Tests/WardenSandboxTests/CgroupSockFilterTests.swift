@@ -44,7 +44,16 @@ struct EBPFMachine {
         }
     }
 
-    func run(_ socket: Socket) -> Outcome {
+    func run(_ socket: Socket) -> Outcome { execute(socket).outcome }
+
+    /// The verdict and the records pushed onto the refusal queue (helper 87).
+    func execute(_ socket: Socket) -> (outcome: Outcome, pushed: [[UInt8]]) {
+        var pushed: [[UInt8]] = []
+        let outcome = interpret(socket) { pushed.append($0) }
+        return (outcome, pushed)
+    }
+
+    private func interpret(_ socket: Socket, push: ([UInt8]) -> Void) -> Outcome {
         let ctx = socket.ctx
         var stack = [UInt8](repeating: 0, count: 512)
         var reg = [UInt64](repeating: 0, count: 11)
@@ -100,6 +109,17 @@ struct EBPFMachine {
                 guard pc < program.count, i.src == 1 else { return .invalid("ld_imm64") }
                 reg[d] = Self.mapBase | UInt64(UInt32(bitPattern: i.imm))
                 pc += 1
+            case 0x85 where i.imm == 87:
+                // bpf_map_push_elem(refusal queue, value, BPF_EXIST)
+                guard reg[1] == Self.mapBase | UInt64(SockAddrProgram.refusalsPlaceholder), reg[3] == 2 else { return .invalid("push") }
+                var value: [UInt8] = []
+                for w in 0..<(SockAddrProgram.refusalSize / 4) {
+                    guard let v = load(reg[2] &+ UInt64(4 * w)) else { return .invalid("push value") }
+                    value += (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xff) }
+                }
+                push(value)
+                reg[0] = 0
+                for r in 1...5 { reg[r] = 0xdead }
             case 0x85:
                 guard i.imm == 1, reg[1] & Self.mapBase == Self.mapBase else { return .invalid("call") }
                 var key: [UInt8] = []
@@ -212,6 +232,27 @@ struct CgroupSockFilterTests {
         return m
     }
 
+    /// Every refusal is pushed onto the queue with what was refused; allowed destinations
+    /// push nothing. The record parses back to the destination (IPv4-mapped as IPv4).
+    @Test func refusalsAreRecordedForTheRunReport() throws {
+        let m4 = try machine(.connect4), m6 = try machine(.connect6), s4 = try machine(.sendmsg4)
+        let refused = m4.execute(.tcp([203, 0, 113, 7], 4001))
+        #expect(refused.outcome == denied && refused.pushed.count == 1)
+        let r = refused.pushed.first.flatMap(SockFilterRefusal.init(record:))
+        #expect(r == SockFilterRefusal(address: [203, 0, 113, 7], port: 4001, proto: "tcp"), "\(refused.pushed)")
+        #expect(m4.execute(.tcp([127, 0, 0, 1], 9)).pushed.isEmpty, "allowed: nothing recorded")
+        let v6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [7]
+        let six = m6.execute(.tcp(v6, 8443))
+        #expect(six.outcome == denied && six.pushed.first.flatMap(SockFilterRefusal.init(record:)) == SockFilterRefusal(address: v6, port: 8443, proto: "tcp"))
+        let mapped: [UInt8] = [UInt8](repeating: 0, count: 10) + [0xff, 0xff, 172, 16, 0, 1]
+        #expect(m6.execute(.tcp(mapped, 8443)).pushed.first.flatMap(SockFilterRefusal.init(record:))
+                == SockFilterRefusal(address: [172, 16, 0, 1], port: 8443, proto: "tcp"))
+        let udp = s4.execute(.udp([9, 9, 9, 9], 5000))
+        #expect(udp.outcome == denied && udp.pushed.first.flatMap(SockFilterRefusal.init(record:)) == SockFilterRefusal(address: [9, 9, 9, 9], port: 5000, proto: "udp"))
+        #expect(SockFilterRefusal(record: [UInt8](repeating: 0, count: 32)) == nil, "family 0 is no record")
+        #expect(SockFilterRefusal(record: [1, 2, 3]) == nil)
+    }
+
     typealias S = EBPFMachine.Socket
     let allowed = EBPFMachine.Outcome.verdict(1), denied = EBPFMachine.Outcome.verdict(0)
 
@@ -302,7 +343,7 @@ struct CgroupSockFilterTests {
         let rules = SockFilterRules(blocks: [.init(address: [10, 0, 0, 0], prefix: 8)])
         for hook in SockAddrHook.allCases {
             let p = try SockAddrProgram.build(hook, rules: rules)
-            #expect(!p.contains { $0.opcode == 0x85 })
+            #expect(!p.contains { $0.opcode == 0x85 && $0.imm == EBPFInstruction.helperMapLookup })
         }
         var m = try machine(.connect4, rules)
         m.pinned = [Self.mapped(Self.v4pin)]
@@ -572,7 +613,7 @@ for attach_type in (10, 11, 14, 15):
     func destroyLeavesNothingBehind() throws {
         let before = Self.bpfDescriptors()
         let filter = try CgroupSockFilter.create(runID: Self.runID(), rules: Self.rules)
-        #expect(Self.bpfDescriptors() == before + 5)   // four links and the map
+        #expect(Self.bpfDescriptors() == before + 6)   // four links, the map and the refusal queue
         #expect(FileManager.default.fileExists(atPath: filter.directory))
         filter.destroy()
         #expect(!FileManager.default.fileExists(atPath: filter.directory))

@@ -42,6 +42,13 @@ final class EgressTests {
         #expect(refused(l["tcp \(net.addr6) 8081"]), "\(r.stdout)")
         let network = r.report?["network"]
         #expect(network?["connections"]?.arrayValue?.isEmpty == false, "the allowed connections are recorded: \(r.stdout)")
+        if mode == .root {
+            // Refused in the kernel by the cgroup socket filter, before any packet: still on the record.
+            let conns = network?["connections"]?.arrayValue ?? []
+            #expect(conns.contains { $0["dst"]?.stringValue == net.addrB && $0["port"]?.intValue == 8080 && $0["verdict"]?.stringValue == "denied" },
+                    "\(r.stdout)")
+            #expect((network?["denied"]?.intValue ?? 0) >= 1, "\(r.stdout)")
+        }
     }
 
     @Test(arguments: Harness.Mode.allCases)

@@ -13,6 +13,10 @@ int wsys_bpf_map_create(uint32_t map_type, uint32_t key_size, uint32_t value_siz
 /// BPF_MAP_UPDATE_ELEM with `flags` (BPF_ANY, BPF_NOEXIST, BPF_EXIST).
 int wsys_bpf_map_update(int map_fd, const void *key, const void *value, uint64_t flags);
 
+/// BPF_MAP_LOOKUP_AND_DELETE_ELEM without a key: pops the oldest value of a queue map into
+/// `value`. 0, or -ENOENT when empty.
+int wsys_bpf_map_pop(int map_fd, void *value);
+
 /// BPF_PROG_LOAD of `insn_cnt` 8-byte instructions. `log_size` 0 loads without a verifier log;
 /// otherwise the verifier writes its log (NUL-terminated) into `log`.
 int wsys_bpf_prog_load(uint32_t prog_type, uint32_t expected_attach_type, const void *insns,
