@@ -30,7 +30,7 @@
 // Helper exit codes < 64 name the step that failed before exec; nft's own code otherwise.
 enum { ST_NS_OPEN = 10, ST_SETNS_USER, ST_SETNS_NET, ST_LO_UP, ST_ROUTE4, ST_ROUTE6, ST_SOCKETS,
        ST_SEND, ST_CAPS, ST_PIPE, ST_EXEC, ST_UDP_ROUTES, ST_UDP_SOCKETS };
-#define WNET_MAX_FDS 10
+#define WNET_MAX_FDS 11
 
 static const char *step_name(int st) {
     switch (st) {
@@ -40,7 +40,7 @@ static const char *step_name(int st) {
     case ST_LO_UP: return "bringing up loopback";
     case ST_ROUTE4: return "adding the IPv4 route through loopback";
     case ST_ROUTE6: return "adding the IPv6 route through loopback";
-    case ST_SOCKETS: return "creating the proxy, resolver and netlink sockets";
+    case ST_SOCKETS: return "creating the proxy, resolver, netlink and nflog sockets";
     case ST_SEND: return "handing the sockets to the supervisor";
     case ST_CAPS: return "keeping CAP_NET_ADMIN for nft";
     case ST_PIPE: return "passing the ruleset to nft";
@@ -160,18 +160,18 @@ static void helper(int pid, const char *nft_path, const char *ruleset, int proxy
     int fds[WNET_MAX_FDS] = {
         listener(AF_INET, SOCK_STREAM, proxy_port), listener(AF_INET6, SOCK_STREAM, proxy_port),
         listener(AF_INET, SOCK_DGRAM, dns_port), listener(AF_INET6, SOCK_DGRAM, dns_port),
-        netfilter_socket(), netfilter_socket(), -1, -1, -1, -1,
+        netfilter_socket(), netfilter_socket(), wnet_nflog_socket(), -1, -1, -1, -1,
     };
-    for (int i = 0; i < 6; i++) if (fds[i] < 0) _exit(ST_SOCKETS);
-    int n = 6;
+    for (int i = 0; i < 7; i++) if (fds[i] < 0) _exit(ST_SOCKETS);
+    int n = 7;
     if (udp_port > 0) {
         if (wnet_udp_routing() != 0) _exit(ST_UDP_ROUTES);
-        fds[6] = wnet_udp_relay_socket(AF_INET, udp_port);
-        fds[7] = wnet_udp_relay_socket(AF_INET6, udp_port);
-        fds[8] = wnet_udp_raw_socket(AF_INET);
-        fds[9] = wnet_udp_raw_socket(AF_INET6);
-        for (int i = 6; i < 10; i++) if (fds[i] < 0) _exit(ST_UDP_SOCKETS);
-        n = 10;
+        fds[7] = wnet_udp_relay_socket(AF_INET, udp_port);
+        fds[8] = wnet_udp_relay_socket(AF_INET6, udp_port);
+        fds[9] = wnet_udp_raw_socket(AF_INET);
+        fds[10] = wnet_udp_raw_socket(AF_INET6);
+        for (int i = 7; i < 11; i++) if (fds[i] < 0) _exit(ST_UDP_SOCKETS);
+        n = 11;
     }
     if (send_fds(sock, fds, n) != 0) _exit(ST_SEND);
     for (int i = 0; i < n; i++) close(fds[i]);
@@ -207,8 +207,8 @@ int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_p
     int saved = errno;
     close(sp[1]); close(ep[1]);
     if (child < 0) { close(sp[0]); close(ep[0]); return -saved; }
-    int fds[WNET_MAX_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
-    int nfds = udp_port > 0 ? 10 : 6;
+    int fds[WNET_MAX_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+    int nfds = udp_port > 0 ? 11 : 7;
     int got = recv_fds(sp[0], fds, nfds);
     close(sp[0]);
     char text[1024];
@@ -235,7 +235,8 @@ int wnet_prepare(int pid, const char *nft_path, const char *ruleset, int proxy_p
     }
     out->tcp4 = fds[0]; out->tcp6 = fds[1]; out->udp4 = fds[2]; out->udp6 = fds[3];
     out->nft = fds[4]; out->monitor = fds[5];
-    out->relay4 = fds[6]; out->relay6 = fds[7]; out->raw4 = fds[8]; out->raw6 = fds[9];
+    out->nflog = fds[6];
+    out->relay4 = fds[7]; out->relay6 = fds[8]; out->raw4 = fds[9]; out->raw6 = fds[10];
     return 0;
 }
 

@@ -25,17 +25,20 @@ public struct NftRuleset: Sendable, Equatable {
     public var udpPort: UInt16
     /// The packet mark steering granted UDP to the relay (WNET_UDP_MARK in CWardenSys).
     public var udpMark: UInt32
+    /// The nflog group refusals are logged to (WNET_NFLOG_GROUP), so the run's record lists them.
+    public var logGroup: UInt16
     public var rules: [EgressRule]
     /// audit-only: every TCP connection goes to the proxy, every datagram but DNS to the
     /// relay, which log and allow them.
     public var auditOnly: Bool
 
     public init(proxyPort: UInt16, dnsPort: UInt16, udpPort: UInt16 = 15054, udpMark: UInt32 = 0x5744,
-                rules: [EgressRule], auditOnly: Bool) {
+                logGroup: UInt16 = 0x5744, rules: [EgressRule], auditOnly: Bool) {
         self.proxyPort = proxyPort
         self.dnsPort = dnsPort
         self.udpPort = udpPort
         self.udpMark = udpMark
+        self.logGroup = logGroup
         self.rules = rules
         self.auditOnly = auditOnly
     }
@@ -94,8 +97,8 @@ public struct NftRuleset: Sendable, Equatable {
             "ip daddr 127.0.0.0/8 accept",
             "ip6 daddr ::1 accept",
         ] + udp.map { "\($0) accept" } + [
-            "meta l4proto tcp reject with tcp reset",
-            "reject with icmpx admin-prohibited",
+            "meta l4proto tcp log group \(logGroup) reject with tcp reset",
+            "log group \(logGroup) reject with icmpx admin-prohibited",
         ]
         let mark = "0x" + String(udpMark, radix: 16)
         let udpChains = udp.isEmpty ? "" : """

@@ -21,13 +21,14 @@ final class EgressRun {
     private let udp: UDPRelay?
     private let monitorFD: Int32
     private let nftFD: Int32
+    private let nflogFD: Int32
     private let ownPortID: UInt32
     private let sockFilter: CgroupSockFilter?
 
     var pollFD: Int32 { monitorFD }
 
     private init(session: EgressSession, ruleset: NftRuleset, proxy: EgressProxy, stub: DNSStub, udp: UDPRelay?,
-                 monitorFD: Int32, nftFD: Int32, ownPortID: UInt32, sockFilter: CgroupSockFilter?) {
+                 monitorFD: Int32, nftFD: Int32, nflogFD: Int32, ownPortID: UInt32, sockFilter: CgroupSockFilter?) {
         self.session = session
         self.ruleset = ruleset
         self.proxy = proxy
@@ -35,6 +36,7 @@ final class EgressRun {
         self.udp = udp
         self.monitorFD = monitorFD
         self.nftFD = nftFD
+        self.nflogFD = nflogFD
         self.ownPortID = ownPortID
         self.sockFilter = sockFilter
     }
@@ -43,7 +45,7 @@ final class EgressRun {
     /// (and leaves nothing running) when any part cannot be enforced.
     static func start(pid: Int32, egress: SandboxSpec.Egress, nftPath: String,
                       sockFilter: CgroupSockFilter?) throws(WardenError) -> EgressRun {
-        let ruleset = NftRuleset(proxyPort: proxyPort, dnsPort: dnsPort, udpPort: udpPort, udpMark: UInt32(WNET_UDP_MARK),
+        let ruleset = NftRuleset(proxyPort: proxyPort, dnsPort: dnsPort, udpPort: udpPort, udpMark: UInt32(WNET_UDP_MARK), logGroup: UInt16(WNET_NFLOG_GROUP),
                                  rules: egress.grant.rules, auditOnly: egress.grant.auditOnly)
         var s = wnet_sockets()
         var err = [CChar](repeating: 0, count: 1024)
@@ -53,7 +55,7 @@ final class EgressRun {
             let why = String(decoding: err.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw .denied("sandbox.egress_setup_failed", "cannot set up the run's network: \(why.isEmpty ? String(cString: strerror(-rc)) : why)")
         }
-        let all = [s.tcp4, s.tcp6, s.udp4, s.udp6, s.nft, s.monitor] + (ruleset.hasUDP ? [s.relay4, s.relay6, s.raw4, s.raw6] : [])
+        let all = [s.tcp4, s.tcp6, s.udp4, s.udp6, s.nft, s.monitor, s.nflog] + (ruleset.hasUDP ? [s.relay4, s.relay6, s.raw4, s.raw6] : [])
         let portID = wnet_portid(s.nft)
         let sub = wnet_monitor_subscribe(s.monitor)
         guard portID != 0, sub == 0 else {
@@ -79,7 +81,7 @@ final class EgressRun {
                 throw error
             }
             return EgressRun(session: session, ruleset: ruleset, proxy: proxy, stub: stub, udp: udp, monitorFD: s.monitor,
-                             nftFD: s.nft, ownPortID: portID, sockFilter: sockFilter)
+                             nftFD: s.nft, nflogFD: s.nflog, ownPortID: portID, sockFilter: sockFilter)
         } catch {
             for fd in all { close(fd) }
             throw error
@@ -100,6 +102,26 @@ final class EgressRun {
         return nil
     }
 
+    /// What the namespace's ruleset refused (rootless, the first layer that sees an unlisted
+    /// host on a granted port; as root the socket filter usually refuses first), from nflog.
+    private func recordRuleRefusals() {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var lost: Int32 = 0
+        let n = buffer.withUnsafeMutableBytes { wnet_nflog_drain(nflogFD, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt($0.count), &lost) }
+        var i = 0
+        while i < n {
+            let len = Int(buffer[i])
+            guard i + 1 + len <= n else { break }
+            if let p = RefusedPacket(packet: Array(buffer[(i + 1)..<(i + 1 + len)])) {
+                session.record(NetworkReport.Connection(dst: IPAddressText.format(p.address), port: p.port, proto: p.proto, name: nil,
+                                                        sni: nil, verdict: "denied", reason: "refused by the run's nftables ruleset",
+                                                        bytesOut: 0, bytesIn: 0, millis: 0))
+            }
+            i += 1 + len
+        }
+        if lost != 0 { session.markTruncated() }
+    }
+
     /// Stops the threads and returns what the network did.
     func finish(drift: String?) -> NetworkReport {
         udp?.stop()
@@ -112,8 +134,10 @@ final class EgressRun {
             for r in refused { session.record(r.connection) }
             if full { session.markTruncated() }
         }
+        recordRuleRefusals()
         close(monitorFD)
         close(nftFD)
+        close(nflogFD)
         return session.report
     }
 }

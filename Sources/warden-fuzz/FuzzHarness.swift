@@ -55,6 +55,7 @@ enum FuzzHarness {
             _ = DNSMessage.addresses(for: "example.com", type: 1, in: response)
         }
         _ = TLSClientHello.peek(bytes)
+        _ = RefusedPacket(packet: Array(bytes.prefix(96)))
         if text.utf8.count <= 400, let rule = try? EgressRule(parsing: text) {
             precondition((try? EgressRule(parsing: rule.description)) == rule, "a rule's normal form does not re-parse to it")
         }

@@ -67,3 +67,45 @@ import Testing
         #expect(EgressVerdict.decideDatagram(grant: wide, address: nine, port: 53, pinnedNames: [], hostAddresses: []).allowed)
     }
 }
+
+/// The packet heads nflog hands Warden: the tool's own bytes, parsed with bounds checks.
+@Suite struct RefusedPacketTests {
+    func ipv4(proto: UInt8, dst: [UInt8], port: UInt16, ihl: UInt8 = 5, fragment: UInt16 = 0) -> [UInt8] {
+        var h = [UInt8](repeating: 0, count: Int(ihl) * 4)
+        h[0] = 0x40 | ihl
+        h[6] = UInt8(fragment >> 8); h[7] = UInt8(fragment & 0xff)
+        h[9] = proto
+        h[12..<16] = [10, 0, 0, 1]
+        h[16..<20] = dst[...]
+        return h + [0x9c, 0x40, UInt8(port >> 8), UInt8(port & 0xff)] + [UInt8](repeating: 0, count: 16)
+    }
+
+    @Test func tcpAndUDPHeadsNameTheirDestination() {
+        #expect(RefusedPacket(packet: ipv4(proto: 6, dst: [198, 51, 100, 7], port: 443))
+                == RefusedPacket(address: [198, 51, 100, 7], port: 443, proto: "tcp"))
+        #expect(RefusedPacket(packet: ipv4(proto: 17, dst: [9, 9, 9, 9], port: 5000, ihl: 6))
+                == RefusedPacket(address: [9, 9, 9, 9], port: 5000, proto: "udp"), "options are skipped")
+        #expect(RefusedPacket(packet: ipv4(proto: 1, dst: [1, 1, 1, 1], port: 0))?.proto == "icmp")
+        #expect(RefusedPacket(packet: ipv4(proto: 17, dst: [9, 9, 9, 9], port: 5000, fragment: 0x0010))?.port == 0,
+                "a later fragment has no ports")
+        var v6 = [UInt8](repeating: 0, count: 40)
+        v6[0] = 0x60; v6[6] = 6
+        v6[24..<40] = ([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [9])[...]
+        #expect(RefusedPacket(packet: v6 + [0, 80, 0x1f, 0x90]) == RefusedPacket(address: Array(v6[24..<40]), port: 8080, proto: "tcp"))
+    }
+
+    @Test func truncatedOrForeignBytesAreNoPacket() {
+        #expect(RefusedPacket(packet: []) == nil)
+        #expect(RefusedPacket(packet: [0x45] + [UInt8](repeating: 0, count: 10)) == nil)
+        #expect(RefusedPacket(packet: [0x41] + [UInt8](repeating: 0, count: 30)) == nil, "IHL below 5")
+        #expect(RefusedPacket(packet: [0x60] + [UInt8](repeating: 0, count: 30)) == nil)
+        #expect(RefusedPacket(packet: [0x20] + [UInt8](repeating: 0, count: 60)) == nil, "neither IPv4 nor IPv6")
+        // A header claiming more options than were copied: addresses, no port.
+        let long = ipv4(proto: 6, dst: [10, 0, 0, 2], port: 80, ihl: 15).prefix(24)
+        #expect(RefusedPacket(packet: Array(long))?.port == 0)
+        for _ in 0..<5000 {
+            let n = Int.random(in: 0...96)
+            _ = RefusedPacket(packet: (0..<n).map { _ in UInt8.random(in: 0...255) })
+        }
+    }
+}

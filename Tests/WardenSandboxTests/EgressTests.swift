@@ -42,13 +42,13 @@ final class EgressTests {
         #expect(refused(l["tcp \(net.addr6) 8081"]), "\(r.stdout)")
         let network = r.report?["network"]
         #expect(network?["connections"]?.arrayValue?.isEmpty == false, "the allowed connections are recorded: \(r.stdout)")
-        if mode == .root {
-            // Refused in the kernel by the cgroup socket filter, before any packet: still on the record.
-            let conns = network?["connections"]?.arrayValue ?? []
-            #expect(conns.contains { $0["dst"]?.stringValue == net.addrB && $0["port"]?.intValue == 8080 && $0["verdict"]?.stringValue == "denied" },
-                    "\(r.stdout)")
-            #expect((network?["denied"]?.intValue ?? 0) >= 1, "\(r.stdout)")
-        }
+        // Refused in the kernel (as root by the cgroup socket filter before any packet exists,
+        // rootless by the namespace's ruleset): still on the record, with the layer that refused.
+        let conns = network?["connections"]?.arrayValue ?? []
+        let layer = mode == .root ? "cgroup socket filter" : "nftables ruleset"
+        #expect(conns.contains { $0["dst"]?.stringValue == net.addrB && $0["port"]?.intValue == 8080 && $0["verdict"]?.stringValue == "denied"
+                    && $0["reason"]?.stringValue?.contains(layer) == true }, "\(r.stdout)")
+        #expect((network?["denied"]?.intValue ?? 0) >= 1, "\(r.stdout)")
     }
 
     @Test(arguments: Harness.Mode.allCases)

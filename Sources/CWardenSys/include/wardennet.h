@@ -12,7 +12,11 @@ struct wnet_sockets {
     int monitor;        // NETLINK_NETFILTER: ruleset change notifications (drift monitor)
     int relay4, relay6; // the UDP relay (transparent, 127.0.0.1 / ::1, relay port); -1 without UDP rules
     int raw4, raw6;     // raw sockets writing the relay's replies; -1 without UDP rules
+    int nflog;          // NETLINK_NETFILTER bound to WNET_NFLOG_GROUP: packets the ruleset refused
 };
+
+/// The nflog group the ruleset's refusing rules log to (NftRuleset).
+enum { WNET_NFLOG_GROUP = 0x5744 };
 
 /// The packet mark nftables puts on granted UDP and the routing table that marked packets look
 /// up (a local default route: delivered in the namespace, to the relay). Shared with the
@@ -42,6 +46,15 @@ int wnet_udp_raw_socket(int family);
 /// the socket's family). Its length, or -errno (EAGAIN: none waiting; EMSGSIZE: truncated).
 long wnet_udp_recv(int fd, unsigned char *buf, unsigned long cap, unsigned char src[16], unsigned short *sport,
                    unsigned char dst[16], unsigned short *dport);
+
+/// In the namespace: a netfilter-log socket bound to WNET_NFLOG_GROUP, copying the first 96
+/// bytes of each logged packet. The descriptor or -1.
+int wnet_nflog_socket(void);
+
+/// Drains the (non-blocking) nflog socket into `out` as length-prefixed packet heads
+/// (one length byte, then that many bytes). Returns the bytes written; `lost` is set when the
+/// socket overflowed or `out` filled (some refusals are missing).
+long wnet_nflog_drain(int fd, unsigned char *out, unsigned long cap, int *lost);
 
 /// Writes a UDP datagram from `from`:`from_port` to `to`:`to_port` on raw socket `raw`
 /// (`family` 4 or 6), checksummed. 0 or -errno.
