@@ -3,68 +3,15 @@ import Testing
 
 /// Egress through `warden run`: a signed `requires.network`, a policy's `network.allow`, the
 /// intersection enforced in the run's namespace, and the connections on the ledger and in the
-/// CloudEvent. The test host is a network namespace of the test's own (198.18.K.2: TCP 8080 and
-/// 8081, UDP echo 9999 and 9998), joined by a veth pair and removed afterwards. Root only (it builds the host).
+/// CloudEvent, against `AcceptanceTestHost`. Root only (it builds the host).
 @Suite(.serialized, .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft")))
 final class EgressRunTests {
-    let subnet = Int.random(in: 10...250)
-    let ns: String
-    let veth: String
-    var target: String { "198.18.\(subnet).2" }
-    private var server: Process?
+    let host: AcceptanceTestHost
+    var subnet: Int { host.subnet }
+    var target: String { host.addr }
 
-    init() throws {
-        ns = "wa-\(subnet)-\(Int.random(in: 1000...9999))"
-        veth = "wah\(subnet)\(Int.random(in: 100...999))"
-        for step in [["netns", "add", ns], ["link", "add", veth, "type", "veth", "peer", "name", veth + "p"],
-                     ["link", "set", veth + "p", "netns", ns], ["addr", "add", "198.18.\(subnet).1/24", "dev", veth],
-                     ["link", "set", veth, "up"], ["-n", ns, "addr", "add", "\(target)/24", "dev", veth + "p"],
-                     ["-n", ns, "link", "set", veth + "p", "up"], ["-n", ns, "link", "set", "lo", "up"]] {
-            let r = try WardenProcess.exec("/usr/sbin/ip", step, cwd: "/", environment: [:])
-            guard r.status == 0 else { tearDown(); throw SetupError(text: "ip \(step.joined(separator: " ")): \(r.transcript)") }
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", ns, "python3", "-c", """
-            import socket, threading
-            def serve(port):
-                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind(("\(target)", port)); s.listen(16)
-                while True:
-                    c, _ = s.accept(); c.close()
-            def echo(port):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("\(target)", port))
-                while True:
-                    data, peer = s.recvfrom(512); s.sendto(b"echo " + data, peer)
-            threading.Thread(target=serve, args=(8081,), daemon=True).start()
-            threading.Thread(target=echo, args=(9999,), daemon=True).start()
-            threading.Thread(target=echo, args=(9998,), daemon=True).start()
-            serve(8080)
-            """]
-        try p.run()
-        server = p
-        // Ready when 8080 accepts (probed from inside the namespace).
-        for _ in 0..<100 {
-            let r = try WardenProcess.exec("/usr/sbin/ip", ["netns", "exec", ns, "python3", "-c",
-                                                            "import socket; socket.create_connection(('\(target)', 8080), 1)"],
-                                           cwd: "/", environment: [:])
-            if r.status == 0 { break }
-            usleep(50_000)
-        }
-    }
-
-    deinit { tearDown() }
-
-    struct SetupError: Error { let text: String }
-
-    func tearDown() {
-        // SIGKILL: the server may have SIGTERM blocked in the mask it inherited.
-        if let p = server, p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
-        let pids = (try? WardenProcess.exec("/usr/sbin/ip", ["netns", "pids", ns], cwd: "/", environment: [:]))?.stdout ?? ""
-        for pid in pids.split(separator: "\n") { if let n = Int32(pid) { kill(n, SIGKILL) } }
-        _ = try? WardenProcess.exec("/usr/sbin/ip", ["netns", "del", ns], cwd: "/", environment: [:])
-        _ = try? WardenProcess.exec("/usr/sbin/ip", ["link", "del", veth], cwd: "/", environment: [:])
-    }
+    init() throws { host = try AcceptanceTestHost() }
+    deinit { host.tearDown() }
 
     func policy(_ home: AcceptanceHome, allow: [String], mode: String = "enforce") throws -> String {
         let rules = allow.map { "\"\($0)\"" }.joined(separator: ", ")
