@@ -30,6 +30,37 @@ static void report(int errfd, int stage, int index, int code) {
 
 #define FAIL(stage, index) report(errfd, (stage), (index), 126)
 
+/// A mask whose destination cannot be reached (searching a directory on the way is denied:
+/// root's 0700 home, as root mode's unprivileged mapped uid) goes over the directory that
+/// blocks the way instead: that whole directory is hidden, which hides the destination too,
+/// whatever the tool's own identity could have reached there. 0, or -1 (errno kept) when
+/// the failure was not a denied search.
+static int mask_blocking_directory(const char *dst) {
+    if (errno != EACCES) return -1;
+    char path[4096];
+    size_t n = strlen(dst);
+    if (n == 0 || n >= sizeof(path)) { errno = EACCES; return -1; }
+    memcpy(path, dst, n + 1);
+    // The first prefix that cannot be opened names a child of the blocking directory.
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != 0) continue;
+        char saved = path[i];
+        path[i] = 0;
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd >= 0) { close(fd); path[i] = saved; continue; }
+        if (errno != EACCES) { errno = EACCES; return -1; }
+        char *slash = strrchr(path, '/');
+        if (!slash || slash == path) { errno = EACCES; return -1; }
+        *slash = 0;
+        if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0000,size=4k") != 0) return -1;
+        struct w_mount_attr attr = { 0 };
+        attr.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
+        return w_mount_setattr(AT_FDCWD, path, 0, &attr);
+    }
+    errno = EACCES;
+    return -1;
+}
+
 static int run_op(const struct wsp_op *op) {
     switch (op->kind) {
     case WSP_OP_DIR:
@@ -54,8 +85,13 @@ static int run_op(const struct wsp_op *op) {
                       | (op->readonly ? W_MOUNT_ATTR_RDONLY : 0);
         return w_mount_setattr(AT_FDCWD, op->dst, AT_RECURSIVE, &attr);
     }
-    case WSP_OP_TMPFS:
-        return mount("tmpfs", op->dst, "tmpfs", MS_NOSUID | MS_NODEV, op->data);
+    case WSP_OP_TMPFS: {
+        if (mount("tmpfs", op->dst, "tmpfs", MS_NOSUID | MS_NODEV, op->data) != 0) return -1;
+        if (!op->mask) return 0;
+        struct w_mount_attr attr = { 0 };
+        attr.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
+        return w_mount_setattr(AT_FDCWD, op->dst, 0, &attr);
+    }
     case WSP_OP_PROC:
         return mount("proc", op->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     case WSP_OP_WRITE: {
@@ -279,7 +315,10 @@ void wsp_child_main(const struct wsp_config *c, int syncfd, int errfd, int statu
     WSP_TS(WSP_TP_C_SCRATCH);
     for (int i = 0; i < c->nops; i++) {
         uint64_t t0 = wsp_trace_buf ? wsp_trace_now() : 0;
-        if (run_op(&c->ops[i]) != 0) FAIL(WSP_ST_OP, i);
+        if (run_op(&c->ops[i]) != 0) {
+            // A mask that cannot reach its destination hides the directory in the way instead.
+            if (!c->ops[i].mask || mask_blocking_directory(c->ops[i].dst) != 0) FAIL(WSP_ST_OP, i);
+        }
         if (wsp_trace_buf && c->ops[i].kind > 0 && c->ops[i].kind < 16) {
             wsp_trace_buf->op_ns[c->ops[i].kind] += wsp_trace_now() - t0;
             wsp_trace_buf->op_count[c->ops[i].kind] += 1;

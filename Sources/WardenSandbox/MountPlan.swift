@@ -19,6 +19,11 @@ public enum MountOp: Sendable, Equatable {
     /// read-only: the entry stays readable, with the writable tree's id mapping, and cannot
     /// be written, renamed, removed or linked into.
     case rebindReadOnly(String)
+    /// Hides `path` (an empty read-only tmpfs over a directory, /dev/null over anything else).
+    /// Where the sandbox's own identity cannot even reach it (a directory on the way denies it
+    /// search, e.g. root's 0700 home as root mode's unprivileged mapped uid), the tool cannot
+    /// either, and the mask is skipped instead of failing the run.
+    case mask(String, directory: Bool)
 }
 
 /// How a path inside the sandbox is backed, used to resolve executables and Landlock rules.
@@ -132,13 +137,9 @@ public struct MountPlan: Sendable {
             }
             guard let host = plan.hostPath(of: masked) else { continue }
             switch fs.kind(of: host) {
-            case .directory:
-                plan.ops.append(.tmpfs(masked, options: "mode=0000,size=4k"))
-                plan.ops.append(.readOnly(masked))
-            case .file, .other, .symlink:
-                plan.ops.append(.bind(source: "/dev/null", destination: masked, readOnly: true, allowDevices: false))
-            case .missing:
-                break
+            case .directory: plan.ops.append(.mask(masked, directory: true))
+            case .file, .other, .symlink: plan.ops.append(.mask(masked, directory: false))
+            case .missing: break
             }
         }
         // Kernel filesystems inside bound trees: always hidden (a mount point that vanished

@@ -122,6 +122,15 @@ enum Spawner {
             case .copy(let fd, let p, let size, let mode):
                 op(Int32(WSP_OP_COPY_FD.rawValue), dst: p, mode: mode, fd: fd)
                 ops[ops.count - 1].src_len = size
+            case .mask(let p, let directory):
+                // One C op per MountOp (a failure names its op by index): a masking tmpfs is
+                // made read-only by the child itself.
+                if directory {
+                    op(Int32(WSP_OP_TMPFS.rawValue), dst: p, data: "mode=0000,size=4k")
+                } else {
+                    op(Int32(WSP_OP_BIND.rawValue), src: hostSource("/dev/null"), dst: p, ro: true, nodev: true)
+                }
+                ops[ops.count - 1].mask = 1
             }
         }
         let rules = r.landlock.rules.map { wsp_ll_rule(path: arena.str($0.path), access: $0.access) }
@@ -270,6 +279,7 @@ enum SpawnFailure {
         case .readOnly(let p): "read-only \(p)"
         case .rebindReadOnly(let p): "keep \(p) read-only"
         case .copy(_, let p, _, _): "copy the sealed file to \(p)"
+        case .mask(let p, _): "mask \(p)"
         }
     }
 }

@@ -61,6 +61,29 @@ struct SelfProtectionTests {
         #expect(try Harness.probe(mode, flags: ["--ro", t + ":/p", "--home", home], ["read", "/p/result.txt"]).verdict.hasPrefix("ok"))
     }
 
+    /// As root, the sandbox's setup runs as an unprivileged mapped uid: a home inside a
+    /// directory only the host's root may search (root's own 0700 home, where the default
+    /// `~/.warden` lives) cannot be reached to be masked. The directory in the way is hidden
+    /// instead (an empty, read-only, mode 0000 tmpfs), and the run goes ahead.
+    @Test func aHomeBehindADirectoryTheSandboxCannotSearchIsHiddenWithIt() throws {
+        let t = try Self.tree(.root, "walled")
+        let wall = t + "/wall"
+        try Self.mkdir(wall, owner: .root)
+        let home = try Self.fakeHome(in: wall, .root)
+        chown(wall, 0, 0)
+        chmod(wall, 0o700)
+        let flags = ["--ro", t + ":/p", "--home", home]
+        let r = try Harness.probe(.root, flags: flags, ["read", "/p/wall/.warden/keys/runner.pem"])
+        #expect(r.verdict.hasPrefix("err"), "\(r.stdout) \(r.stderr)")
+        let create = try Harness.probe(.root, flags: flags, ["create", "/p/wall/new"])
+        #expect(create.verdict.hasPrefix("err"), "the hidden wall is read-only: \(create.stdout) \(create.stderr)")
+        // Control: the run itself works and the rest of the tree reads.
+        try "x".write(toFile: t + "/open.txt", atomically: true, encoding: .utf8)
+        chmod(t + "/open.txt", 0o644)
+        let ok = try Harness.probe(.root, flags: flags, ["read", "/p/open.txt"])
+        #expect(ok.verdict.hasPrefix("ok"), "\(ok.stdout) \(ok.stderr)")
+    }
+
     @Test(arguments: Harness.Mode.allCases)
     func aTreeThatIsOrLiesInsideTheHomeIsRefused(mode: Harness.Mode) throws {
         let t = try Self.tree(mode, "proj")

@@ -42,6 +42,9 @@ struct wsp_op {
     int readonly;
     int nodev;
     int fd;
+    /// 1: the op hides dst; when dst cannot be reached (search denied on the way) the tool
+    /// cannot reach it either, and the op is skipped.
+    int mask;
 };
 
 struct wsp_ll_rule {
