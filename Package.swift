@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCore", "WardenTestSupport"]),
         // End-to-end acceptance suite: drives the built `warden` binary (docs/ACCEPTANCE.md).
         .testTarget(name: "WardenAcceptanceTests", dependencies: ["WardenCore", "WardenTestSupport"]),
-        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore", "WardenTestSupport", "CWardenSys", "CWardenSpawn"],
+        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenSandbox", "WardenCore", "WardenNet", "WardenTestSupport", "CWardenSys", "CWardenSpawn"],
                     exclude: ["Probe", "Net"]),  // C escape probe and the egress test host, compiled by the tests with cc -static
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", "WardenNet", "WardenHome", "WardenCore", "WardenTrust", "WardenTestSupport"]),
         .testTarget(name: "WardenLedgerTests", dependencies: [

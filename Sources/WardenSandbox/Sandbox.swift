@@ -164,14 +164,22 @@ public enum Sandbox {
                 ? landlock.connectPorts.map(String.init).joined(separator: ",") : "\(landlock.connectPorts.count) ports"
         }
         let hookStart = monotonicNanos()
+        // A run that never starts still stops its proxy, stub and relay threads.
         do throws(WardenError) {
             try beforeStart()
         } catch {
+            _ = egressRun?.finish(drift: nil)
             Spawner.abort(started)
             throw error
         }
         let hookNanos = monotonicNanos() - hookStart
-        let sandbox = try Spawner.handoff(started, cgroups: cgroups, request: request)
+        let sandbox: SpawnedSandbox
+        do throws(WardenError) {
+            sandbox = try Spawner.handoff(started, cgroups: cgroups, request: request)
+        } catch {
+            _ = egressRun?.finish(drift: nil)
+            throw error
+        }
         for fd in childEnds { close(fd) }
         childEnds = []
         defer { sandbox.close() }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+import WardenNet
 import WardenSandbox
 
 extension SandboxEndToEnd {
@@ -173,6 +174,33 @@ struct InProcessTests {
         #expect(sink.out.isEmpty && sink.err.isEmpty)
         #expect(Harness.processes(containing: token).isEmpty)
         #expect(Self.openFDs() == before)
+    }
+
+    /// The same with an egress grant: the proxy, stub and relay threads stop and their
+    /// sockets close although the program never started.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft")))
+    func beforeStartFailureStopsTheEgressThreads() throws {
+        var spec = SandboxSpec(command: "/bin/true", network: .egress)
+        spec.egress = SandboxSpec.Egress(grant: EgressGrant(rules: [try EgressRule(parsing: "192.0.2.1:9"), try EgressRule(parsing: "192.0.2.1:9/udp")]),
+                                         resolvers: [])
+        spec.limits.allowRlimitFallback = true
+        _ = try Sandbox.run(spec, output: nil)
+        let before = (Self.openFDs(), Self.threads())
+        for _ in 0..<3 {
+            var code: String?
+            do {
+                _ = try Sandbox.run(spec, output: nil) { () throws(WardenError) in throw .usage("test.refused", "no") }
+            } catch {
+                code = error.code
+            }
+            #expect(code == "test.refused")
+        }
+        #expect(Self.openFDs() == before.0, "descriptors left behind")
+        #expect(Self.threads() <= before.1, "threads left behind")
+    }
+
+    static func threads() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
     }
 
     @Test func invalidSpecThrowsBeforeAnythingRuns() {
