@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/fib_rules.h>
 #include "rtnl.h"
 
 size_t wnet_rtnl_put(void *base, size_t len, int type, const void *value, size_t n) {
@@ -49,6 +50,24 @@ int wnet_rtnl_default_route(int family, int table, int type, int scope, const un
     int oif = (int)if_nametoindex("lo");
     len = wnet_rtnl_put(&req, len, RTA_OIF, &oif, sizeof(oif));
     if (prefsrc) len = wnet_rtnl_put(&req, len, RTA_PREFSRC, prefsrc, family == AF_INET ? 4 : 16);
+    req.h.nlmsg_len = (unsigned int)len;
+    return wnet_rtnl_request(&req, len);
+}
+
+int wnet_rtnl_fwmark_rule(int family, unsigned int mark, unsigned int table) {
+    struct { struct nlmsghdr h; struct fib_rule_hdr r; unsigned char attrs[64]; } req;
+    memset(&req, 0, sizeof(req));
+    req.h.nlmsg_type = RTM_NEWRULE;
+    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+    req.h.nlmsg_seq = 1;
+    req.r.family = (unsigned char)family;
+    req.r.action = FR_ACT_TO_TBL;
+    req.r.table = (unsigned char)table;
+    size_t len = NLMSG_LENGTH(sizeof(struct fib_rule_hdr));
+    unsigned int mask = 0xffffffffu;
+    len = wnet_rtnl_put(&req, len, FRA_FWMARK, &mark, sizeof(mark));
+    len = wnet_rtnl_put(&req, len, FRA_FWMASK, &mask, sizeof(mask));
+    len = wnet_rtnl_put(&req, len, FRA_TABLE, &table, sizeof(table));
     req.h.nlmsg_len = (unsigned int)len;
     return wnet_rtnl_request(&req, len);
 }

@@ -15,4 +15,7 @@ int wnet_rtnl_request(void *req, size_t len);
 /// `scope` through `lo` in `table`, with `prefsrc` (4 or 16 bytes) as source when given. 0 or -1.
 int wnet_rtnl_default_route(int family, int table, int type, int scope, const unsigned char *prefsrc);
 
+/// RTM_NEWRULE: packets marked `mark` look up `table`. 0 or -1.
+int wnet_rtnl_fwmark_rule(int family, unsigned int mark, unsigned int table);
+
 #endif

@@ -13,7 +13,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <linux/fib_rules.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "wardennet.h"
@@ -35,33 +34,12 @@
 #define IPV6_HDRINCL 36
 #endif
 
-/// RTM_NEWRULE: fwmark WNET_UDP_MARK lookup WNET_UDP_TABLE.
-static int add_mark_rule(int family) {
-    struct { struct nlmsghdr h; struct fib_rule_hdr r; unsigned char attrs[64]; } req;
-    memset(&req, 0, sizeof(req));
-    req.h.nlmsg_type = RTM_NEWRULE;
-    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-    req.h.nlmsg_seq = 1;
-    req.r.family = (unsigned char)family;
-    req.r.action = FR_ACT_TO_TBL;
-    req.r.table = WNET_UDP_TABLE;
-    size_t len = NLMSG_LENGTH(sizeof(struct fib_rule_hdr));
-    unsigned int mark = WNET_UDP_MARK, mask = 0xffffffffu, table = WNET_UDP_TABLE;
-    len = wnet_rtnl_put(&req, len, FRA_FWMARK, &mark, sizeof(mark));
-    len = wnet_rtnl_put(&req, len, FRA_FWMASK, &mask, sizeof(mask));
-    len = wnet_rtnl_put(&req, len, FRA_TABLE, &table, sizeof(table));
-    req.h.nlmsg_len = (unsigned int)len;
-    return wnet_rtnl_request(&req, len);
-}
-
-/// local default dev lo table WNET_UDP_TABLE.
-static int add_local_default(int family) {
-    return wnet_rtnl_default_route(family, WNET_UDP_TABLE, RTN_LOCAL, RT_SCOPE_HOST, NULL);
-}
-
 int wnet_udp_routing(void) {
-    if (add_mark_rule(AF_INET) != 0 || add_local_default(AF_INET) != 0) return -1;
-    if (add_mark_rule(AF_INET6) != 0 || add_local_default(AF_INET6) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        int family = i == 0 ? AF_INET : AF_INET6;
+        if (wnet_rtnl_fwmark_rule(family, WNET_UDP_MARK, WNET_UDP_TABLE) != 0
+            || wnet_rtnl_default_route(family, WNET_UDP_TABLE, RTN_LOCAL, RT_SCOPE_HOST, NULL) != 0) return -1;
+    }
     return 0;
 }
 

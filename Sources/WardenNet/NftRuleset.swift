@@ -46,28 +46,37 @@ public struct NftRuleset: Sendable, Equatable {
     /// Whether the run needs the UDP relay: a `/udp` rule, or audit-only (which relays all UDP).
     public var hasUDP: Bool { auditOnly || rules.contains { $0.proto == .udp } }
 
-    /// Matches for datagrams the grant may allow (the relay decides each one): one per CIDR
-    /// rule, one per family for hostname rules (their addresses join the pinned sets).
-    var udpMatches: [String] {
-        if auditOnly { return ["meta l4proto udp udp dport != 53"] }
-        var out: [String] = []
-        for rule in rules where rule.proto == .udp {
-            guard case .cidr(let address, let prefix) = rule.target else { continue }
-            let family = address.count == 4 ? "ip" : "ip6"
-            out.append("\(family) daddr \(Self.cidr(address, prefix)) meta l4proto udp \(Self.ports(rule.ports, proto: "udp"))".trimmingSpace)
+    /// One match per way the grant may allow `proto`: a CIDR rule's block and ports; the
+    /// hostname rules' ports to that protocol's pinned sets (one match per family). audit-only
+    /// allows all of it (DNS excepted: it always goes to the stub). The proxy or relay decides
+    /// each connection; these only say what reaches them.
+    func matches(_ proto: EgressRule.Proto) -> [String] {
+        let name = proto == .tcp ? "tcp" : "udp"
+        // `tcp dport` implies TCP; UDP and port-less rules name their protocol (a port-less
+        // TCP block must not catch the run's datagrams).
+        func match(_ daddr: String, _ ports: [ClosedRange<UInt16>]) -> String {
+            let l4 = proto == .udp || ports.isEmpty ? "meta l4proto \(name)" : ""
+            return [daddr, l4, Self.ports(ports, proto: name)].filter { !$0.isEmpty }.joined(separator: " ")
         }
-        let hostPorts = rules.filter { $0.proto == .udp && $0.isHost }.map(\.ports)
+        if auditOnly { return [proto == .udp ? "meta l4proto udp udp dport != 53" : "meta l4proto tcp"] }
+        var out: [String] = []
+        for rule in rules where rule.proto == proto {
+            guard case .cidr(let address, let prefix) = rule.target else { continue }
+            out.append(match("\(address.count == 4 ? "ip" : "ip6") daddr \(Self.cidr(address, prefix))", rule.ports))
+        }
+        let hostPorts = rules.filter { $0.proto == proto && $0.isHost }.map(\.ports)
         if !hostPorts.isEmpty {
-            let ports = hostPorts.contains(where: \.isEmpty) ? "" : Self.ports(hostPorts.flatMap { $0 }, proto: "udp")
-            out.append("ip daddr @\(Self.pinnedUDPSet4) meta l4proto udp \(ports)".trimmingSpace)
-            out.append("ip6 daddr @\(Self.pinnedUDPSet6) meta l4proto udp \(ports)".trimmingSpace)
+            let ports = hostPorts.contains(where: \.isEmpty) ? [] : hostPorts.flatMap { $0 }
+            let (v4, v6) = proto == .tcp ? (Self.pinnedSet4, Self.pinnedSet6) : (Self.pinnedUDPSet4, Self.pinnedUDPSet6)
+            out.append(match("ip daddr @\(v4)", ports))
+            out.append(match("ip6 daddr @\(v6)", ports))
         }
         return out
     }
 
     /// The ruleset as `nft -f` input.
     public var text: String {
-        let udp = hasUDP ? udpMatches : []
+        let udp = hasUDP ? matches(.udp) : []
         // DNS first: a resolv.conf naming a loopback resolver (127.0.0.53) reaches the stub too;
         // datagrams a `/udp` rule lists (a resolver of the tool's own) go to the relay instead.
         var nat: [String] = udp.map { "\($0) return" } + [
@@ -75,21 +84,7 @@ public struct NftRuleset: Sendable, Equatable {
             "ip daddr 127.0.0.0/8 return",
             "ip6 daddr ::1 return",
         ]
-        if auditOnly {
-            nat.append("meta l4proto tcp redirect to :\(proxyPort)")
-        } else {
-            for rule in rules where rule.proto == .tcp {
-                guard case .cidr(let address, let prefix) = rule.target else { continue }
-                let family = address.count == 4 ? "ip" : "ip6"
-                nat.append("\(family) daddr \(Self.cidr(address, prefix)) \(Self.ports(rule.ports))redirect to :\(proxyPort)")
-            }
-            let hostPorts = rules.filter { $0.proto == .tcp && $0.isHost }.map(\.ports)
-            if !hostPorts.isEmpty {
-                let ports = hostPorts.contains(where: \.isEmpty) ? "" : Self.ports(hostPorts.flatMap { $0 })
-                nat.append("ip daddr @\(Self.pinnedSet4) \(ports)redirect to :\(proxyPort)")
-                nat.append("ip6 daddr @\(Self.pinnedSet6) \(ports)redirect to :\(proxyPort)")
-            }
-        }
+        nat += matches(.tcp).map { "\($0) redirect to :\(proxyPort)" }
         let filter = [
             // After the redirect the destination is loopback: the proxy, the stub, or the
             // run's own loopback services. Replies and the resets refusing a connection go to
@@ -138,19 +133,11 @@ public struct NftRuleset: Sendable, Equatable {
         "\(IPAddressText.format(address))/\(prefix)"
     }
 
-    /// `tcp dport { 80, 8000-8100 } ` (with the trailing space), or "" for every port.
+    /// `tcp dport { 80, 8000-8100 }`, or "" for every port.
     static func ports(_ ranges: [ClosedRange<UInt16>], proto: String = "tcp") -> String {
         guard !ranges.isEmpty else { return "" }
         let items = ranges.sorted { $0.lowerBound < $1.lowerBound }
             .map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-        return "\(proto) dport { \(items.joined(separator: ", ")) } "
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpace: String {
-        var s = self
-        while s.hasSuffix(" ") { s.removeLast() }
-        return s
+        return "\(proto) dport { \(items.joined(separator: ", ")) }"
     }
 }

@@ -1,5 +1,6 @@
-/// The head of a packet the run's ruleset refused (as nflog copied it): which destination and
-/// port the tool tried. Pure and bounds-checked: the bytes are the tool's own packet.
+/// A destination the kernel refused the tool: parsed from the head of a packet the run's
+/// ruleset refused (as nflog copied it), or from the cgroup socket filter's record of a
+/// refused connect/sendmsg (WardenSandbox). Pure and bounds-checked: the bytes are the tool's.
 public struct RefusedPacket: Sendable, Equatable {
     /// 4 or 16 bytes.
     public var address: [UInt8]
@@ -43,9 +44,15 @@ public struct RefusedPacket: Sendable, Equatable {
         } else {
             port = 0
         }
-        proto = switch number {
-        case 6: "tcp"
-        case 17: "udp"
+        proto = Self.protocolName(UInt32(number))
+    }
+
+    /// "tcp", "udp", "icmp", "icmpv6", or "proto N" for an IP protocol number (MPTCP counts as
+    /// TCP and UDP-Lite as UDP: sockets of those protocols connect the same way).
+    public static func protocolName(_ number: UInt32) -> String {
+        switch number {
+        case 6, 262: "tcp"
+        case 17, 136: "udp"
         case 1: "icmp"
         case 58: "icmpv6"
         default: "proto \(number)"

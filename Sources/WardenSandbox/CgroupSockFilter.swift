@@ -4,6 +4,7 @@ import Glibc
 import CWardenSys
 import Synchronization
 import WardenCore
+import WardenNet
 
 /// Root mode's extra egress layer, independent of the run's network namespace: eBPF
 /// cgroup socket-address programs (connect4/6, UDP sendmsg4/6) on a per-run cgroup v2
@@ -173,15 +174,15 @@ public final class CgroupSockFilter: Sendable {
 
     /// Pops every refusal the programs recorded since the last call, oldest first, and
     /// whether the queue was full (older records may have been overwritten).
-    public func refusals() -> (records: [SockFilterRefusal], full: Bool) {
+    public func refusals() -> (records: [RefusedPacket], full: Bool) {
         state.withLock { s in
             guard s.queueFD >= 0 else { return ([], false) }
-            var out: [SockFilterRefusal] = []
+            var out: [RefusedPacket] = []
             var popped = 0
             var record = [UInt8](repeating: 0, count: SockAddrProgram.refusalSize)
             while popped < Self.maxRefusals, record.withUnsafeMutableBytes({ wsys_bpf_map_pop(s.queueFD, $0.baseAddress) }) == 0 {
                 popped += 1
-                if let r = SockFilterRefusal(record: record) { out.append(r) }
+                if let r = RefusedPacket(sockFilterRecord: record) { out.append(r) }
             }
             return (out, popped >= Self.maxRefusals)
         }

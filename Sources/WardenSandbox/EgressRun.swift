@@ -113,9 +113,7 @@ final class EgressRun {
             let len = Int(buffer[i])
             guard i + 1 + len <= n else { break }
             if let p = RefusedPacket(packet: Array(buffer[(i + 1)..<(i + 1 + len)])) {
-                session.record(NetworkReport.Connection(dst: IPAddressText.format(p.address), port: p.port, proto: p.proto, name: nil,
-                                                        sni: nil, verdict: "denied", reason: "refused by the run's nftables ruleset",
-                                                        bytesOut: 0, bytesIn: 0, millis: 0))
+                session.record(.refused(p, by: "the run's nftables ruleset"))
             }
             i += 1 + len
         }
@@ -131,7 +129,7 @@ final class EgressRun {
         // Root mode: what the socket filter refused in the kernel (never seen by the proxy).
         if let f = sockFilter {
             let (refused, full) = f.refusals()
-            for r in refused { session.record(r.connection) }
+            for r in refused { session.record(.refused(r, by: "the cgroup socket filter (EPERM)")) }
             if full { session.markTruncated() }
         }
         recordRuleRefusals()

@@ -22,10 +22,10 @@ struct ApprovalsCommand: AsyncParsableCommand {
         let argv = (r.request["argv"]?.arrayValue ?? []).map { $0.stringValue ?? CanonicalJSON.string($0) }
         let cwd = r.request["cwd"]?.stringValue ?? "?"
         let writes = (r.request["paths"]?.arrayValue ?? []).filter { $0["write"]?.boolValue == true }
-            .compactMap { $0["path"]?.stringValue }.map { Terminal.shown($0) }
-        let egress = (r.request["egress"]?.arrayValue ?? []).compactMap(\.stringValue).map { Terminal.shown($0) }
-        var text = "\(r.id)  \(r.status)  tenant=\(Terminal.shown(r.tenant))  policy=\(Terminal.shown(r.policy))  op=\(Terminal.shown(r.operation))  \(RFC3339.format(r.createdAt))"
-        text += "\n    argv: \(DisplayText.argv(argv))\n    cwd:  \(Terminal.shown(cwd))"
+            .compactMap { $0["path"]?.stringValue }.map { DisplayText.escape($0) }
+        let egress = (r.request["egress"]?.arrayValue ?? []).compactMap(\.stringValue).map { DisplayText.escape($0) }
+        var text = "\(r.id)  \(r.status)  tenant=\(DisplayText.escape(r.tenant))  policy=\(DisplayText.escape(r.policy))  op=\(DisplayText.escape(r.operation))  \(RFC3339.format(r.createdAt))"
+        text += "\n    argv: \(DisplayText.argv(argv))\n    cwd:  \(DisplayText.escape(cwd))"
         if !writes.isEmpty { text += "\n    writes: \(writes.joined(separator: " "))" }
         if !egress.isEmpty { text += "\n    egress: \(egress.joined(separator: " "))" }
         return text

@@ -42,7 +42,7 @@ struct AuditShow: AsyncParsableCommand {
                 let time = Date(timeIntervalSince1970: Double(record.time) / 1000)
                 let decision = record.decision.map { " \($0)" } ?? ""
                 // JSON escapes C0 controls but not DEL, C1 or bidi controls: escaped for the terminal.
-                print("\(record.seq) \(Timestamp.rfc3339(time)) \(record.event)\(decision) tenant=\(Terminal.shown(record.tenant)) actor=\(Terminal.shown(record.actor)) subject=\(Terminal.shown(record.subject)) details=\(DisplayText.escape(CanonicalJSON.string(record.details), limit: 4000))")
+                print("\(record.seq) \(Timestamp.rfc3339(time)) \(record.event)\(decision) tenant=\(DisplayText.escape(record.tenant)) actor=\(DisplayText.escape(record.actor)) subject=\(DisplayText.escape(record.subject)) details=\(DisplayText.escape(CanonicalJSON.string(record.details), limit: 4000))")
             }
         }
     }

@@ -107,10 +107,10 @@ enum PolicyOutput {
         switch d.verdict {
         case .allow(let c):
             print("decision: allow")
-            print("  executable: \(Terminal.shown(c.executable))")
-            print("  readonly: \(c.readonly.map { Terminal.shown($0) }.joined(separator: ", "))")
-            print("  writable: \(c.writable.map { Terminal.shown($0) }.joined(separator: ", "))")
-            print("  executables: \(c.executables.map { Terminal.shown($0) }.joined(separator: ", "))")
+            print("  executable: \(DisplayText.escape(c.executable))")
+            print("  readonly: \(c.readonly.map { DisplayText.escape($0) }.joined(separator: ", "))")
+            print("  writable: \(c.writable.map { DisplayText.escape($0) }.joined(separator: ", "))")
+            print("  executables: \(c.executables.map { DisplayText.escape($0) }.joined(separator: ", "))")
             print("  limits: wall \(c.limits.wallSeconds)s, cpu \(c.limits.cpuSeconds)s, memory \(c.limits.memoryMB) MB, pids \(c.limits.pids), output \(c.limits.outputBytes) bytes")
             print("  network: none")
         case .deny(let reasons):

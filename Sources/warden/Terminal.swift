@@ -12,11 +12,6 @@ enum Terminal {
         FileHandle.standardError.write(Data("warden: \(DisplayText.escape(text, limit: 2000))\n".utf8))
     }
 
-    /// One value of untrusted text for a human line.
-    static func shown(_ text: String, limit: Int = DisplayText.defaultLimit) -> String {
-        DisplayText.escape(text, limit: limit)
-    }
-
     /// Prints `value` as canonical JSON on one line.
     static func json(_ value: JSONValue) {
         print(CanonicalJSON.string(value))

@@ -2,6 +2,7 @@ import CWardenSys
 import Foundation
 import Testing
 import WardenCore
+import WardenNet
 @testable import WardenSandbox
 import WardenTestSupport
 
@@ -238,19 +239,19 @@ struct CgroupSockFilterTests {
         let m4 = try machine(.connect4), m6 = try machine(.connect6), s4 = try machine(.sendmsg4)
         let refused = m4.execute(.tcp([203, 0, 113, 7], 4001))
         #expect(refused.outcome == denied && refused.pushed.count == 1)
-        let r = refused.pushed.first.flatMap(SockFilterRefusal.init(record:))
-        #expect(r == SockFilterRefusal(address: [203, 0, 113, 7], port: 4001, proto: "tcp"), "\(refused.pushed)")
+        let r = refused.pushed.first.flatMap(RefusedPacket.init(sockFilterRecord:))
+        #expect(r == RefusedPacket(address: [203, 0, 113, 7], port: 4001, proto: "tcp"), "\(refused.pushed)")
         #expect(m4.execute(.tcp([127, 0, 0, 1], 9)).pushed.isEmpty, "allowed: nothing recorded")
         let v6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [7]
         let six = m6.execute(.tcp(v6, 8443))
-        #expect(six.outcome == denied && six.pushed.first.flatMap(SockFilterRefusal.init(record:)) == SockFilterRefusal(address: v6, port: 8443, proto: "tcp"))
+        #expect(six.outcome == denied && six.pushed.first.flatMap(RefusedPacket.init(sockFilterRecord:)) == RefusedPacket(address: v6, port: 8443, proto: "tcp"))
         let mapped: [UInt8] = [UInt8](repeating: 0, count: 10) + [0xff, 0xff, 172, 16, 0, 1]
-        #expect(m6.execute(.tcp(mapped, 8443)).pushed.first.flatMap(SockFilterRefusal.init(record:))
-                == SockFilterRefusal(address: [172, 16, 0, 1], port: 8443, proto: "tcp"))
+        #expect(m6.execute(.tcp(mapped, 8443)).pushed.first.flatMap(RefusedPacket.init(sockFilterRecord:))
+                == RefusedPacket(address: [172, 16, 0, 1], port: 8443, proto: "tcp"))
         let udp = s4.execute(.udp([9, 9, 9, 9], 5000))
-        #expect(udp.outcome == denied && udp.pushed.first.flatMap(SockFilterRefusal.init(record:)) == SockFilterRefusal(address: [9, 9, 9, 9], port: 5000, proto: "udp"))
-        #expect(SockFilterRefusal(record: [UInt8](repeating: 0, count: 32)) == nil, "family 0 is no record")
-        #expect(SockFilterRefusal(record: [1, 2, 3]) == nil)
+        #expect(udp.outcome == denied && udp.pushed.first.flatMap(RefusedPacket.init(sockFilterRecord:)) == RefusedPacket(address: [9, 9, 9, 9], port: 5000, proto: "udp"))
+        #expect(RefusedPacket(sockFilterRecord: [UInt8](repeating: 0, count: 32)) == nil, "family 0 is no record")
+        #expect(RefusedPacket(sockFilterRecord: [1, 2, 3]) == nil)
     }
 
     typealias S = EBPFMachine.Socket
