@@ -133,6 +133,22 @@ final class EgressTests {
         #expect(udp.contains { $0["dst"]?.stringValue == net.addr6 }, "\(r.stdout)")
     }
 
+    /// Attack: datagrams sent straight to the relay's own port (no TPROXY in the way, so the
+    /// "original destination" is loopback) are refused, and the listed destination still works.
+    @Test(arguments: Harness.Mode.allCases)
+    func theRelaysOwnPortIsNoWayOut(mode: Harness.Mode) throws {
+        let r = try net.client(mode, egress: ["\(net.addr)/32:9999/udp"], [
+            "udp", "127.0.0.1", "15054", ";", "udp", "::1", "15054", ";", "udp", net.addr, "9999",
+        ])
+        let l = lines(r)
+        #expect(l["udp 127.0.0.1 15054"]?.hasPrefix("ok") == false, "\(r.stdout) \(r.stderr)")
+        #expect(l["udp ::1 15054"]?.hasPrefix("ok") == false, "\(r.stdout)")
+        #expect(l["udp \(net.addr) 9999"] == "ok echo u", "\(r.stdout)")
+        let conns = r.report?["network"]?["connections"]?.arrayValue ?? []
+        #expect(conns.contains { $0["dst"]?.stringValue == "127.0.0.1" && $0["port"]?.intValue == 15054 && $0["verdict"]?.stringValue == "denied" },
+                "the attempt is on the record: \(r.stdout)")
+    }
+
     /// A hostname `/udp` rule: datagrams reach the name's pinned addresses on its port only;
     /// an address pinned for a TCP-only name is no UDP grant.
     @Test(arguments: Harness.Mode.allCases)
