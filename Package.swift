@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "WardenCore"),
         // Egress rules, DNS and TLS ClientHello parsing, the nftables ruleset: pure logic (docs/NETWORK.md).
         .target(name: "WardenNet"),
+        // ELF headers, dynamic section and ld.so.cache: what a native program needs to load. Pure, bounded.
+        .target(name: "WardenELF"),
         // Home directory layout, configuration, and the SQLite database (GRDB) with migrations.
         .target(name: "WardenHome", dependencies: [
             "WardenCore", "CWardenSQLite",
@@ -80,7 +82,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).
-        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust", "WardenServer", "WardenNet"]),
+        .executableTarget(name: "warden-fuzz", dependencies: ["WardenCore", "WardenTrust", "WardenServer", "WardenNet", "WardenELF"]),
         // Admission benchmarks (scripts/bench-trust.sh, docs/BENCHMARKS.md).
         .executableTarget(name: "warden-bench-trust", dependencies: ["WardenCore", "WardenTrust"]),
         // Sandbox spawn-latency benchmark (docs/SANDBOX.md).
@@ -88,6 +90,7 @@ let package = Package(
         // Shared by the test targets: running programs, a deterministic PRNG.
         .target(name: "WardenTestSupport", path: "Tests/WardenTestSupport"),
         .testTarget(name: "WardenNetTests", dependencies: ["WardenNet", "WardenTestSupport"]),
+        .testTarget(name: "WardenELFTests", dependencies: ["WardenELF", "WardenTestSupport"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTestSupport"]),
         .testTarget(name: "WardenTrustTests", dependencies: [
             "WardenTrust", "WardenHome", "WardenCore", "WardenTestSupport", .product(name: "GRDB", package: "GRDB.swift"),

@@ -39,6 +39,7 @@ enum FuzzHarness {
             precondition((try? RunCallMessage(message: call.message.objectValue ?? [:])) == call, "run request does not round-trip")
         }
         fuzzNetwork(bytes, text)
+        fuzzELF(bytes)
         fuzzDisplay(bytes, text)
         _ = try? KeyCodec.publicKey(fromPEM: text, source: "fuzz")
         _ = try? KeyCodec.privateKey(fromPEM: text, source: "fuzz")
