@@ -40,7 +40,7 @@ let package = Package(
         // One SQLite call Swift cannot make (variadic sqlite3_db_config); see WardenDatabase.
         .target(name: "CWardenSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Confine: sandbox spec, mount plan, Landlock, seccomp BPF compiler, cgroups, supervisor, doctor.
-        .target(name: "WardenSandbox", dependencies: ["WardenCore", "WardenNet", "CWardenSpawn", "CWardenSys"]),
+        .target(name: "WardenSandbox", dependencies: ["WardenCore", "WardenNet", "WardenELF", "CWardenSpawn", "CWardenSys"]),
         // Decide: policy documents (YAML), the pure decide() evaluator, budgets, approvals, trifecta.
         .target(name: "WardenPolicy", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenNet",

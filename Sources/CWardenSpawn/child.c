@@ -132,6 +132,27 @@ static int run_op(const struct wsp_op *op) {
         // inherited descriptor once the program is started, and the program never has it.
         return 0;
     }
+    case WSP_OP_NOEXEC: {
+        struct w_mount_attr attr = { 0 };
+        attr.attr_set = W_MOUNT_ATTR_NOEXEC;
+        return w_mount_setattr(AT_FDCWD, op->dst, AT_RECURSIVE, &attr);
+    }
+    case WSP_OP_EXEC_BIND: {
+        // One allowed program, library or plugin directory made executable again after the
+        // tree-wide noexec. A clone of the sandbox's own path keeps the tree's id mapping and
+        // every mount below it (masks stay); only the top mount regains exec, so a writable or
+        // masked mount inside an allowed directory stays noexec.
+        int tree = w_clone_source(op->dst, AT_RECURSIVE);
+        if (tree < 0) return -1;
+        int moved = w_move_mount(tree, "", AT_FDCWD, op->dst, W_MOVE_MOUNT_F_EMPTY_PATH);
+        int saved = errno;
+        close(tree);
+        if (moved != 0) { errno = saved; return -1; }
+        struct w_mount_attr attr = { 0 };
+        attr.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
+        attr.attr_clr = W_MOUNT_ATTR_NOEXEC;
+        return w_mount_setattr(AT_FDCWD, op->dst, 0, &attr);
+    }
     default:
         errno = EINVAL;
         return -1;

@@ -92,6 +92,7 @@ public enum Doctor {
                                 consequence: "--rw is refused when running as root", required: false))
         }
         probes.append(endToEnd())
+        if let p = codeLoading() { probes.append(p) }
         probes += laterBackends()
         return Report(probes: probes)
     }
@@ -134,6 +135,26 @@ public enum Doctor {
         } catch {
             return Probe(name: "sandbox.end-to-end", ok: false, detail: error.message,
                          consequence: "warden exec cannot run programs here", required: true)
+        }
+    }
+
+    /// The noexec view tried for real: the loader of /bin/true, run as the program, must fail
+    /// to map /bin/true, which is readable but not allowed (docs/SANDBOX.md "Code runs only
+    /// from allowed files"). Skipped for a static /bin/true.
+    static func codeLoading() -> Probe? {
+        let name = "sandbox.code-loading", consequence = "the exec allowlist would not hold against the loader; nothing runs"
+        guard let head = RealHostFileSystem().head(of: "/bin/true", limit: 4096), let loader = ELFInspector.interpreter(head) else { return nil }
+        var spec = SandboxSpec(command: loader, arguments: ["/bin/true"])
+        spec.limits.allowRlimitFallback = true
+        spec.limits.wallSeconds = 10
+        do {
+            let r = try Sandbox.run(spec, output: nil)
+            return Probe(name: name, ok: r.status != 0,
+                         detail: r.status != 0 ? "\(loader) /bin/true was refused (exit \(r.status)): only allowed files map executable"
+                                               : "\(loader) /bin/true ran: the view is not noexec",
+                         consequence: consequence, required: true)
+        } catch {
+            return Probe(name: name, ok: false, detail: error.message, consequence: consequence, required: true)
         }
     }
 

@@ -101,22 +101,6 @@ public struct ExecutableResolver: Sendable {
         throw .notFound("sandbox.command_not_found", "'\(command)' was not found in the sandbox PATH")
     }
 
-    /// Paths that get Landlock EXECUTE: the program's execution chain, plus each `--allow-exec`
-    /// entry (a file with its own chain, or a directory).
-    public func allowedExecutables(program: Resolved, allowExec: [String]) throws(WardenError) -> [String] {
-        var executables = executionChain(of: program).map(\.sandboxPath)
-        for entry in allowExec {
-            if let r = resolve(entry) {
-                executables += executionChain(of: r).map(\.sandboxPath).filter { !executables.contains($0) }
-            } else if let dir = resolveDirectory(entry) {
-                if !executables.contains(dir) { executables.append(dir) }
-            } else {
-                throw .notFound("sandbox.allow_exec_missing", "--allow-exec '\(entry)' does not exist inside the sandbox")
-            }
-        }
-        return executables
-    }
-
     /// Every file the kernel executes to start `program`: itself, then interpreters.
     public func executionChain(of program: Resolved) -> [Resolved] {
         var chain = [program]

@@ -24,6 +24,11 @@ public enum MountOp: Sendable, Equatable {
     /// search, e.g. root's 0700 home as root mode's unprivileged mapped uid), the tool cannot
     /// either, and the mask is skipped instead of failing the run.
     case mask(String, directory: Bool)
+    /// Makes every mount at and below `path` noexec (after all the others: `confineExecution`).
+    case noexec(String)
+    /// Binds the sandbox's own `path` over itself read-only and executable again: one
+    /// allowed program, library or directory inside the noexec view.
+    case executable(String)
 }
 
 /// How a path inside the sandbox is backed, used to resolve executables and Landlock rules.
@@ -53,6 +58,8 @@ public struct MountPlan: Sendable {
     public internal(set) var protected: [String] = []
     /// Device nodes bound into /dev (sandbox paths).
     public private(set) var devices: [String] = []
+    /// What `confineExecution` made executable (sandbox paths), for the report.
+    public private(set) var executablePaths: [String] = []
     /// Bytes of the files copied onto the root tmpfs (it is sized to hold them).
     public private(set) var copiedBytes = 0
 
@@ -155,6 +162,22 @@ public struct MountPlan: Sendable {
         return plan
     }
 
+    /// Code runs only from `paths` (canonical sandbox paths of the allowed programs, their
+    /// interpreters and libraries, and allowed directories): everything is noexec, then each
+    /// of these is bound over itself executable. This is what makes the exec allowlist hold
+    /// against code *loading* (the loader run directly, `mmap(PROT_EXEC)` of a file the tool
+    /// wrote), which Landlock's EXECUTE right does not see. Called once, last.
+    public mutating func confineExecution(to paths: [String]) {
+        ops.append(.noexec("/"))
+        var seen = Set<String>()
+        // Parents before children, so a file inside an allowed directory is bound over the
+        // directory's new mount rather than hidden under it.
+        for p in paths.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where seen.insert(p).inserted {
+            ops.append(.executable(p))
+        }
+        executablePaths = paths
+    }
+
     /// The host path backing a sandbox path (no symlink resolution), if it is host-backed.
     public func hostPath(of path: String) -> String? {
         guard let (mountPath, entry) = view.last(where: { SandboxPath.isWithin(path, $0.path) }) else { return nil }
@@ -163,9 +186,13 @@ public struct MountPlan: Sendable {
         return source == "/" ? (rest.isEmpty ? "/" : rest) : source + rest
     }
 
-    /// True for a directory on the root tmpfs that only exists to hold deeper mounts.
+    /// True for a directory the plan creates (on the root tmpfs, or a private one such as
+    /// /tmp) only to hold deeper mounts.
     public func isIntermediateDirectory(_ path: String) -> Bool {
-        entry(of: path) == nil && view.contains { $0.path.hasPrefix(path + "/") }
+        switch entry(of: path)?.entry {
+        case nil, .privateTree: view.contains { $0.path.hasPrefix(path + "/") }
+        default: false
+        }
     }
 
     /// The innermost view entry covering `path`.

@@ -37,13 +37,14 @@ public enum Sandbox {
         wsp_trace_stamp(Int32(WSP_TP_RUN.rawValue))
         let spec = try SpecValidation.validate(spec)
         let fs = RealHostFileSystem()
-        let plan = try MountPlan.build(spec, fs: fs)
+        var plan = try MountPlan.build(spec, fs: fs)
         let env = spec.effectiveEnvironment
         let resolver = ExecutableResolver(plan: plan, fs: fs)
         let program = try resolver.locate(spec.command, searchPath: env["PATH"] ?? "")
-        let executables = try resolver.allowedExecutables(program: program, allowExec: spec.allowExec)
+        let execution = try resolver.executionSet(program: program, allowExec: spec.allowExec, allowLoad: spec.allowLoad)
+        plan.confineExecution(to: execution.mapped)
         let abi = Int(wsp_landlock_abi())
-        let landlock = try LandlockPlan.build(plan: plan, executables: executables, abi: abi, net: landlockNet(spec))
+        let landlock = try LandlockPlan.build(plan: plan, executables: execution.executables, abi: abi, net: landlockNet(spec))
         let nftPath = spec.network == .egress ? try EgressValidation.nftPath() : nil
         let bpf = SeccompPolicy.compiled(for: spec)
         wsp_trace_stamp(Int32(WSP_TP_PLANNED.rawValue))
@@ -58,7 +59,11 @@ public enum Sandbox {
             // Only global root may set the per-PID-namespace sysctl; see docs/SANDBOX.md.
             "memfd_noexec": rootless ? "not enforced (rootless)" : "2",
             "unix_sockets": spec.unixSockets ? "allowed" : "denied (socketpair only)",
+            // Code runs only from these mounts (see MountPlan.confineExecution).
+            "exec": "noexec view; executable: \(execution.mapped.count) paths",
+            "executable_memory": spec.executableMemory ? "allowed (--allow-jit)" : "denied",
         ]
+        if !execution.missing.isEmpty { enforcement["libraries_missing"] = execution.missing.joined(separator: ", ") }
 
         if !plan.protected.isEmpty { enforcement["protected"] = plan.protected.joined(separator: " ") }
         if !plan.systemWrites.isEmpty { enforcement["system_writes"] = plan.systemWrites.joined(separator: " ") }

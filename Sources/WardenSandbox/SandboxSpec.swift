@@ -114,6 +114,10 @@ public struct SandboxSpec: Sendable, Equatable {
     /// Files or directories (inside the sandbox) whose programs may be executed, in addition to
     /// the command and its ELF interpreter.
     public var allowExec: [String]
+    /// Files or directories (inside the sandbox) whose code allowed programs may load but
+    /// not execute: plugins and `dlopen`ed libraries outside a program's `DT_NEEDED` closure
+    /// (Python's `lib-dynload`). Mounted executable, without Landlock's EXECUTE right.
+    public var allowLoad: [String] = []
     /// Paths inside the sandbox to hide (an empty directory or /dev/null is mounted over them).
     public var maskedPaths: [String]
     public var cwd: String
@@ -135,6 +139,11 @@ public struct SandboxSpec: Sendable, Equatable {
     /// daemon's socket in a bound tree would be reachable; `SeccompPolicy.rules`).
     /// `socketpair(2)` is always allowed.
     public var unixSockets: Bool
+    /// Let the program make memory it can write executable (`mmap`/`mprotect` with
+    /// `PROT_EXEC` on anonymous memory, `memfd_create`): what a JIT (V8, the JVM, LuaJIT)
+    /// needs, and what lets any code an allowed program reads run as native code. Off by
+    /// default (`SeccompPolicy.rules`); the view's noexec mounts hold either way.
+    public var executableMemory: Bool = false
     /// Host paths no sandbox may see: Warden's home (keys, `warden.db` and its WAL, the socket,
     /// artifacts, caches), key files it was pointed at, the run's policy file. Where a bound
     /// tree contains one it is masked (an empty, read-only node over it); a bind of one, or of

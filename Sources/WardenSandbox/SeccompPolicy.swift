@@ -44,15 +44,19 @@ public enum SeccompPolicy {
         ("mknod", 133, 1), ("mknodat", 259, 2),
     ]
     static let nrOpenat2: UInt32 = 437
+    static let nrMmap: UInt32 = 9, nrMprotect: UInt32 = 10, nrPkeyMprotect: UInt32 = 329, nrShmat: UInt32 = 30
+    static let protExec: UInt32 = 0x4, mapAnonymous: UInt32 = 0x20, shmExec: UInt32 = 0o100000
 
-    /// The full rule list (`unixSockets` false: the sandbox default).
+    /// The full rule list (the sandbox default: no `AF_UNIX` sockets, no executable memory).
     public static var rules: [SeccompRule] { rules(unixSockets: false) }
 
     /// The rule list. Without `unixSockets`, `socket(AF_UNIX, ...)` is denied: a path socket
     /// in a bound tree (a host daemon's, e.g. D-Bus or journald, mode 0666) accepts a connect
     /// from any uid even on a read-only mount, and Landlock (ABI ≤ 7) cannot restrict
     /// connecting to one. `socketpair` stays allowed, so in-process IPC keeps working.
-    public static func rules(unixSockets: Bool) -> [SeccompRule] {
+    /// Without `executableMemory`, memory the program can write never becomes executable:
+    /// code runs only from the files the view mounts executable (`MountPlan.confineExecution`).
+    public static func rules(unixSockets: Bool, executableMemory: Bool = false) -> [SeccompRule] {
         var r = denied.map { SeccompRule(nr: $0.nr, action: .errno(eperm)) }
         // clone3 passes flags in memory BPF cannot read: answer ENOSYS so libc falls back to clone.
         r.append(SeccompRule(nr: nrClone3, action: .errno(enosys)))
@@ -77,8 +81,26 @@ public enum SeccompPolicy {
             r.append(SeccompRule(nr: m.nr, tests: [.anyBits(arg: m.arg, mask: setIDBits)], action: .errno(eperm)))
         }
         r.append(SeccompRule(nr: nrOpenat2, action: .errno(enosys)))
-        // memfd_create(MFD_EXEC): explicitly executable anonymous files are never needed.
-        r.append(SeccompRule(nr: nrMemfdCreate, tests: [.anyBits(arg: 1, mask: mfdExec)], action: .errno(eperm)))
+        // SysV shared memory attached executable: a file the kernel's internal mount holds,
+        // which no noexec mount covers.
+        r.append(SeccompRule(nr: nrShmat, tests: [.anyBits(arg: 2, mask: shmExec)], action: .errno(eperm)))
+        if executableMemory {
+            // memfd_create(MFD_EXEC): explicitly executable anonymous files are never needed.
+            r.append(SeccompRule(nr: nrMemfdCreate, tests: [.anyBits(arg: 1, mask: mfdExec)], action: .errno(eperm)))
+        } else {
+            // W^X for what the program can write. An anonymous mapping made executable at
+            // mmap (PROT_EXEC with MAP_ANONYMOUS) or later (mprotect adding PROT_EXEC: mprotect
+            // cannot tell anonymous from file memory, and ld.so never needs it for libraries
+            // without text relocations or an executable stack, which admission refuses).
+            r.append(SeccompRule(nr: nrMmap, tests: [.maskedEquals(arg: 2, mask: protExec, value: 0)], action: .allow, otherwise: nil))
+            r.append(SeccompRule(nr: nrMmap, tests: [.anyBits(arg: 3, mask: mapAnonymous)], action: .errno(eperm)))
+            r.append(SeccompRule(nr: nrMprotect, tests: [.anyBits(arg: 2, mask: protExec)], action: .errno(eperm)))
+            r.append(SeccompRule(nr: nrPkeyMprotect, tests: [.anyBits(arg: 2, mask: protExec)], action: .errno(eperm)))
+            // A memfd lives on the kernel's internal shmem mount, which is never noexec, and
+            // `mmap(PROT_EXEC)` of one works even with MFD_NOEXEC_SEAL (measured on 6.18): no
+            // memfds at all. /dev/shm and /tmp are noexec tmpfs for shared memory instead.
+            r.append(SeccompRule(nr: nrMemfdCreate, action: .errno(eperm)))
+        }
         // personality: only the query (0xffffffff) and PER_LINUX (0) are allowed.
         r.append(SeccompRule(nr: nrPersonality, tests: [.equals(arg: 0, value: 0), .equals(arg: 0, value: 0xffff_ffff)],
                              action: .allow, otherwise: .errno(eperm)))
@@ -86,20 +108,22 @@ public enum SeccompPolicy {
     }
 
     /// The compiled x86_64 filter.
-    public static func program(unixSockets: Bool = false) -> [BPFInstruction] {
-        SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64, rules: rules(unixSockets: unixSockets))
+    public static func program(unixSockets: Bool = false, executableMemory: Bool = false) -> [BPFInstruction] {
+        SeccompCompiler.compile(arch: SeccompCompiler.auditArchX86_64,
+                                rules: rules(unixSockets: unixSockets, executableMemory: executableMemory))
     }
 
-    /// `program()` and its kernel byte image, compiled once per process: the policy is fixed,
-    /// so every sandbox loads the same filter (an in-process caller no longer recompiles it
-    /// per run).
-    public static let compiled = CompiledFilter(program())
-    /// The same with `socket(AF_UNIX)` allowed (`SandboxSpec.unixSockets`).
-    public static let compiledAllowingUnixSockets = CompiledFilter(program(unixSockets: true))
+    /// `program()` and its kernel byte image for each combination of the two switches,
+    /// compiled once per process: every sandbox with the same switches loads the same filter.
+    static let variants: [CompiledFilter] = (0..<4).map {
+        CompiledFilter(program(unixSockets: $0 & 1 != 0, executableMemory: $0 & 2 != 0))
+    }
+    /// The default filter.
+    public static var compiled: CompiledFilter { variants[0] }
 
-    /// The filter for `spec`.
+    /// The filter for `spec` (`SandboxSpec.unixSockets`, `SandboxSpec.executableMemory`).
     public static func compiled(for spec: SandboxSpec) -> CompiledFilter {
-        spec.unixSockets ? compiledAllowingUnixSockets : compiled
+        variants[(spec.unixSockets ? 1 : 0) | (spec.executableMemory ? 2 : 0)]
     }
 }
 

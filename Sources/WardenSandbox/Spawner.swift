@@ -131,6 +131,8 @@ enum Spawner {
                     op(Int32(WSP_OP_BIND.rawValue), src: hostSource("/dev/null"), dst: p, ro: true, nodev: true)
                 }
                 ops[ops.count - 1].mask = 1
+            case .noexec(let p): op(Int32(WSP_OP_NOEXEC.rawValue), dst: p)
+            case .executable(let p): op(Int32(WSP_OP_EXEC_BIND.rawValue), dst: p)
             }
         }
         let rules = r.landlock.rules.map { wsp_ll_rule(path: arena.str($0.path), access: $0.access) }
@@ -280,6 +282,8 @@ enum SpawnFailure {
         case .rebindReadOnly(let p): "keep \(p) read-only"
         case .copy(_, let p, _, _): "copy the sealed file to \(p)"
         case .mask(let p, _): "mask \(p)"
+        case .noexec(let p): "make \(p) noexec"
+        case .executable(let p): "make \(p) executable"
         }
     }
 }

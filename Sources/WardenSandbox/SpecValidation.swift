@@ -41,6 +41,9 @@ public enum SpecValidation {
         var execs: [String] = []
         for p in spec.allowExec { execs.append(try SandboxPath.normalize(p, field: "--allow-exec")) }
         s.allowExec = execs
+        var loads: [String] = []
+        for p in spec.allowLoad { loads.append(try SandboxPath.normalize(p, field: "--allow-load")) }
+        s.allowLoad = loads
         var masked: [String] = []
         for p in spec.maskedPaths { masked.append(try destination(p, field: "masked path")) }
         s.maskedPaths = masked

@@ -51,6 +51,12 @@ struct ExecCommand: ParsableCommand {
     @Flag(name: .customLong("allow-unix-sockets"),
           help: "Let the program create AF_UNIX sockets (denied by default: a host daemon's socket in a bound tree would be reachable; socketpair always works).")
     var allowUnixSockets = false
+    @Flag(name: .customLong("allow-jit"),
+          help: "Let the program make writable memory executable (JIT compilers: node, java, luajit); denied by default, so only the allowed files' code runs natively.")
+    var allowJIT = false
+    @Option(name: .customLong("allow-load"), parsing: .singleValue,
+            help: "A file or directory (inside the sandbox) whose code programs may load but not execute: plugins, dlopen'd libraries, e.g. /usr/lib/python3.11/lib-dynload (repeatable).")
+    var allowLoad: [String] = []
     @Option(name: .customLong("home"), help: "Warden home to keep out of the sandbox (default: $WARDEN_HOME, else ~/.warden; both are always hidden).")
     var home: String?
     @Option(name: .customLong("unprotect"), help: "Let the program write this protected entry of its writable trees (e.g. .git; repeatable).")
@@ -74,10 +80,10 @@ struct ExecCommand: ParsableCommand {
 
     /// The parsed flags as a plain value (shared with the fast path).
     var options: ExecOptions {
-        ExecOptions(readOnly: readOnly, readWrite: readWrite, tmpfs: tmpfs, allowExec: allowExec, cwd: cwd, env: env,
+        ExecOptions(readOnly: readOnly, readWrite: readWrite, tmpfs: tmpfs, allowExec: allowExec, allowLoad: allowLoad, cwd: cwd, env: env,
                     net: net, timeout: timeout, memory: memory, pids: pids, cpu: cpu, outputLimit: outputLimit,
                     nofile: nofile, noStdin: noStdin, rlimitFallback: rlimitFallback, json: json, tty: tty,
-                    unixSockets: allowUnixSockets, home: home, unprotect: unprotect, allowSystemWrites: allowSystemWrites,
+                    unixSockets: allowUnixSockets, allowJIT: allowJIT, home: home, unprotect: unprotect, allowSystemWrites: allowSystemWrites,
                     egress: egress, resolvers: resolver, egressAudit: egressAudit, command: command)
     }
 }
@@ -88,6 +94,7 @@ struct ExecOptions: Equatable {
     var readWrite: [String] = []
     var tmpfs: [String] = []
     var allowExec: [String] = []
+    var allowLoad: [String] = []
     var cwd = "/tmp"
     var env: [String] = []
     var net = "none"
@@ -102,6 +109,7 @@ struct ExecOptions: Equatable {
     var json = false
     var tty = false
     var unixSockets = false
+    var allowJIT = false
     var home: String?
     var unprotect: [String] = []
     var allowSystemWrites = false
@@ -179,13 +187,16 @@ struct ExecOptions: Equatable {
         let writableTrees = mounts.compactMap { m -> (String, String)? in
             if case .readWrite(let s, let d) = m, !refusedTrees.contains(s) { return (s, d) } else { return nil }
         }
-        return SandboxSpec(command: program, arguments: Array(command.dropFirst()), mounts: mounts,
+        var spec = SandboxSpec(command: program, arguments: Array(command.dropFirst()), mounts: mounts,
                            allowExec: allowExec, cwd: cwd, environment: environment, limits: limits, network: mode,
                            stdin: noStdin ? .null : .inherit(fd: 0), tty: tty, unixSockets: unixSockets,
                            hiddenHostPaths: homes, protectedNames: ProtectedNames.defaults.filter { !unprotect.contains($0) },
                            readOnlyPaths: try ExecProtection.nestedProtected(writable: writableTrees, unprotectGit: unprotect.contains(".git"),
                                                                              cacheHome: homes.first),
                            allowSystemWrites: allowSystemWrites, egress: egressSpec)
+        spec.executableMemory = allowJIT
+        spec.allowLoad = allowLoad
+        return spec
     }
 
     static func split(_ item: String) -> (String, String?) {

@@ -31,23 +31,25 @@ enum ExecFastPath {
             }
             func value(_ inline: String?) -> String? { scan.value(inline) }
             switch name {
-            case "no-stdin", "rlimit-fallback", "json", "tty", "allow-unix-sockets", "allow-system-writes", "egress-audit":
+            case "no-stdin", "rlimit-fallback", "json", "tty", "allow-unix-sockets", "allow-jit", "allow-system-writes", "egress-audit":
                 guard inline == nil else { return nil }
                 switch name {
                 case "no-stdin": o.noStdin = true
                 case "json": o.json = true
                 case "tty": o.tty = true
                 case "allow-unix-sockets": o.unixSockets = true
+                case "allow-jit": o.allowJIT = true
                 case "allow-system-writes": o.allowSystemWrites = true
                 case "egress-audit": o.egressAudit = true
                 default: o.rlimitFallback = true
                 }
-            case "ro", "rw", "tmpfs", "allow-exec", "env", "cwd", "net", "home", "unprotect", "egress", "resolver":
+            case "ro", "rw", "tmpfs", "allow-exec", "allow-load", "env", "cwd", "net", "home", "unprotect", "egress", "resolver":
                 guard let v = value(inline), !v.hasPrefix("-") else { return nil }
                 switch name {
                 case "ro": o.readOnly.append(v)
                 case "rw": o.readWrite.append(v)
                 case "tmpfs": o.tmpfs.append(v)
+                case "allow-load": o.allowLoad.append(v)
                 case "allow-exec": o.allowExec.append(v)
                 case "env": o.env.append(v)
                 case "cwd": o.cwd = v

@@ -214,7 +214,9 @@ final class EgressTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: e.warden)
         p.arguments = ["exec", "--no-stdin", "--json", "--ro", net.dir + ":/opt/net", "--egress", "\(net.addr)/32:8080",
-                       "--resolver", net.addr, "--", "/usr/bin/python3", "/opt/net/client.py", "hold", "20", ";", "tcp", token]
+                       "--resolver", net.addr]
+            + (CodeLoadingTests.pythonDynload().map { ["--allow-load", $0] } ?? [])
+            + ["--", "/usr/bin/python3", "/opt/net/client.py", "hold", "20", ";", "tcp", token]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

@@ -298,8 +298,12 @@ struct EscapeHostTests {
     }
 
     @Test func executingFromAMemfdIsBlockedAsRoot() throws {
+        // No memfd at all (seccomp, CodeLoadingTests); with --allow-jit one can be created,
+        // and root mode's sysctl still keeps it from being executed.
         let r = try Harness.probe(.root, ["memfd-exec"])
-        #expect(r.verdict == "err EACCES fexecve", "\(r.stdout)")
+        #expect(r.verdict == "err EPERM memfd_create", "\(r.stdout)")
+        let jit = try Harness.probe(.root, flags: ["--allow-jit"], ["memfd-exec"])
+        #expect(jit.verdict == "err EACCES fexecve", "\(jit.stdout)")
         #expect(try Harness.probe(.root, ["exec", "/opt/probe/warden-probe", "echo", "hi"]).verdict == "ok hi")
         // The sysctl is per PID namespace: the host keeps its own value.
         #expect((try? String(contentsOfFile: "/proc/sys/vm/memfd_noexec", encoding: .utf8)) != "2\n")

@@ -115,7 +115,7 @@ struct MountPlanTests {
         #expect(r.resolve("/usr/bin/loop") == nil, "symlink loops end")
         #expect(r.resolveDirectory("/bin") == "/usr/bin")
         #expect(r.resolveDirectory("/bin/sh") == nil)
-        #expect(try r.allowedExecutables(program: sh, allowExec: ["/bin"]) == ["/usr/bin/dash", "/usr/lib64/ld.so", "/usr/bin"])
+        #expect(try r.executionSet(program: sh, allowExec: ["/bin"]).executables == ["/usr/bin/dash", "/usr/lib64/ld.so", "/usr/bin"])
         #expect(r.resolve("/data/secret") == nil, "not mounted")
         #expect(throws: WardenError.self) { _ = try r.locate("/usr/bin/plain", searchPath: "") }
         #expect(throws: WardenError.self) { _ = try r.locate("missing", searchPath: "/usr/bin") }

@@ -53,6 +53,28 @@ struct SeccompCompilerTests {
     let eperm = SeccompAction.errno(1).value
     let kill = SeccompAction.killProcess.value
 
+    /// W^X for what the program can write: no anonymous executable memory, no memfds, no
+    /// executable SysV segments; file mappings (ld.so loading libraries) stay allowed.
+    @Test func writableMemoryNeverBecomesExecutable() {
+        let rwx: UInt64 = 7, rx: UInt64 = 5, rw: UInt64 = 3, anon: UInt64 = 0x22, priv: UInt64 = 0x2
+        #expect(machine.run(nr: 9, args: [0, 4096, rwx, anon, ~0, 0]) == .verdict(eperm))   // mmap anon RWX
+        #expect(machine.run(nr: 9, args: [0, 4096, rx, anon, ~0, 0]) == .verdict(eperm))    // mmap anon RX
+        #expect(machine.run(nr: 9, args: [0, 4096, rw, anon, ~0, 0]) == .verdict(allow))    // mmap anon RW
+        #expect(machine.run(nr: 9, args: [0, 4096, rx, priv, 3, 0]) == .verdict(allow))     // a library's text
+        #expect(machine.run(nr: 10, args: [0, 4096, rx]) == .verdict(eperm))                // mprotect +X
+        #expect(machine.run(nr: 10, args: [0, 4096, 1]) == .verdict(allow))                 // RELRO
+        #expect(machine.run(nr: 329, args: [0, 4096, rx, 0]) == .verdict(eperm))            // pkey_mprotect +X
+        #expect(machine.run(nr: 319, args: [0, 0x8]) == .verdict(eperm))                    // memfd_create
+        #expect(machine.run(nr: 30, args: [1, 0, 0o100000]) == .verdict(eperm))             // shmat(SHM_EXEC)
+        #expect(machine.run(nr: 30, args: [1, 0, 0]) == .verdict(allow))                    // shmat
+        let jit = BPFMachine(program: SeccompPolicy.variants[2].instructions)
+        #expect(jit.run(nr: 9, args: [0, 4096, rwx, anon, ~0, 0]) == .verdict(allow))
+        #expect(jit.run(nr: 10, args: [0, 4096, rx]) == .verdict(allow))
+        #expect(jit.run(nr: 319, args: [0, 0x8]) == .verdict(allow))
+        #expect(jit.run(nr: 319, args: [0, 0x10]) == .verdict(eperm))                       // MFD_EXEC
+        #expect(jit.run(nr: 30, args: [1, 0, 0o100000]) == .verdict(eperm))
+    }
+
     @Test func foreignArchitectureAndX32AreKilled() {
         #expect(machine.run(nr: 0, arch: 0x4000_0003 /* i386 */) == .verdict(kill))
         #expect(machine.run(nr: 0x4000_0000 + 1) == .verdict(kill))
@@ -92,7 +114,7 @@ struct SeccompCompilerTests {
         #expect(machine.run(nr: 41, args: [16, 2, 0]) == .verdict(allow))         // AF_NETLINK SOCK_DGRAM
         #expect(machine.run(nr: 41, args: [16, 3, 0]) == .verdict(eperm))         // AF_NETLINK SOCK_RAW
         #expect(machine.run(nr: 53, args: [1, 1, 0]) == .verdict(allow))          // socketpair(AF_UNIX)
-        let unix = BPFMachine(program: SeccompPolicy.compiledAllowingUnixSockets.instructions)
+        let unix = BPFMachine(program: SeccompPolicy.variants[1].instructions)
         #expect(unix.run(nr: 41, args: [1, 1 | 0x80000, 0]) == .verdict(allow))   // ... unless allowed
         #expect(unix.run(nr: 41, args: [17, 3, 0]) == .verdict(eperm))            // AF_PACKET still denied
         #expect(unix.run(nr: 41, args: [2, 3, 1]) == .verdict(eperm))             // SOCK_RAW still denied
@@ -109,7 +131,7 @@ struct SeccompCompilerTests {
         }
         #expect(machine.run(nr: 437) == .verdict(SeccompAction.errno(38).value))   // openat2: ENOSYS
         #expect(machine.run(nr: 319, args: [0, 0x10]) == .verdict(eperm))        // memfd_create(MFD_EXEC)
-        #expect(machine.run(nr: 319, args: [0, 0x1]) == .verdict(allow))         // memfd_create(MFD_CLOEXEC)
+        #expect(machine.run(nr: 319, args: [0, 0x1]) == .verdict(eperm))         // any memfd (CodeLoadingTests)
         #expect(machine.run(nr: 135, args: [0]) == .verdict(allow))
         #expect(machine.run(nr: 135, args: [0xffff_ffff]) == .verdict(allow))
         #expect(machine.run(nr: 135, args: [8]) == .verdict(eperm))

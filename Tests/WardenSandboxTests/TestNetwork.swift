@@ -69,7 +69,8 @@ final class TestNetwork: @unchecked Sendable {
 
     /// Runs the sandbox client: `warden exec --egress … -- python3 client.py ATTEMPTS…`.
     func client(_ mode: Harness.Mode, egress: [String], extra: [String] = [], _ attempts: [String]) throws -> Harness.Result {
-        var flags = ["--ro", dir + ":/opt/net", "--json"]
+        // The client's Python needs its extension modules (_socket, _ssl, select).
+        var flags = ["--ro", dir + ":/opt/net", "--json"] + (CodeLoadingTests.pythonDynload().map { ["--allow-load", $0] } ?? [])
         for rule in egress { flags += ["--egress", rule] }
         if !egress.isEmpty { flags += ["--resolver", addr] }
         return try Harness.exec(mode, flags: flags + extra, ["/usr/bin/python3", "/opt/net/client.py"] + attempts, timeout: 60)

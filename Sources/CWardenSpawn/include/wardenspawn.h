@@ -30,6 +30,8 @@ enum wsp_op_kind {
     WSP_OP_READONLY = 8,   // make the mount at dst read-only, nosuid, nodev (not recursive)
     WSP_OP_MOVE_FD = 9,    // move_mount(fd, "", dst): an idmapped tree prepared by the parent
     WSP_OP_COPY_FD = 10,   // create dst (mode) holding src_len bytes of the sealed memfd fd
+    WSP_OP_NOEXEC = 11,    // make every mount at and below dst noexec (recursive)
+    WSP_OP_EXEC_BIND = 12, // bind the sandbox's own dst over itself, read-only and executable
 };
 
 struct wsp_op {

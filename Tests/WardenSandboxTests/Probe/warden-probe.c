@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -188,6 +189,78 @@ static int memfd_exec(void) {
     return result(-1, "fexecve");
 }
 
+/* Code loading around the exec allowlist: map a file executable, make writable memory
+   executable, or run a copy of this program from a file the tool wrote. */
+static int map_exec(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return result(-1, "open");
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    return result(p == MAP_FAILED ? -1 : 0, "mmap-exec");
+}
+
+static int anon_exec(int later) {
+    void *p = mmap(NULL, 4096, later ? PROT_READ | PROT_WRITE : PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return result(-1, "mmap-anon-exec");
+    if (!later) return result(0, "mmap-anon-exec");
+    ((unsigned char *)p)[0] = 0xc3; /* ret */
+    if (mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0) return result(-1, "mprotect-exec");
+    ((void (*)(void))p)();
+    return result(0, "mprotect-exec ran");
+}
+
+static int memfd_map(void) {
+    int fd = memfd_create("payload", MFD_CLOEXEC | 0x8 /* MFD_NOEXEC_SEAL */);
+    if (fd < 0) return result(-1, "memfd_create");
+    if (ftruncate(fd, 4096) != 0) return result(-1, "ftruncate");
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    return result(p == MAP_FAILED ? -1 : 0, "mmap-memfd-exec");
+}
+
+static int shm_exec(void) {
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0700);
+    if (id < 0) return result(-1, "shmget");
+    void *p = shmat(id, NULL, SHM_EXEC);
+    shmctl(id, IPC_RMID, NULL);
+    return result(p == (void *)-1 ? -1 : 0, "shmat-exec");
+}
+
+/* Copies this program to `path` (0755) and returns an fd open on the copy, or -1. */
+static int copy_self(const char *path) {
+    int out = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (out < 0 || self < 0) return -1;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(self, buf, sizeof buf)) > 0) if (write(out, buf, (size_t)n) != n) return -1;
+    close(self);
+    return out;
+}
+
+/* how: "path" exec by path, "fd" execveat(AT_EMPTY_PATH), "proc" via /proc/self/fd/N, or an
+   absolute path to execute instead (a script whose #! names the copy). */
+static int written_exec(const char *path, const char *how) {
+    int fd = copy_self(path);
+    if (fd < 0) return result(-1, "copy");
+    char *args[] = { "copy", "echo", "from-written-file", NULL };
+    char *envp[] = { NULL };
+    close(fd);  /* a file open for writing cannot be executed (ETXTBSY) */
+    if (!strcmp(how, "fd")) {
+        int ro = open(path, O_RDONLY | O_CLOEXEC);
+        syscall(SYS_execveat, ro, "", args, envp, AT_EMPTY_PATH);
+        return result(-1, "execveat");
+    }
+    if (!strcmp(how, "proc")) {
+        int ro = open(path, O_RDONLY | O_CLOEXEC);
+        char p[64];
+        snprintf(p, sizeof p, "/proc/self/fd/%d", ro);
+        execve(p, args, envp);
+        return result(-1, "exec /proc/self/fd");
+    }
+    execve(how[0] == '/' ? how : path, args, envp);
+    return result(-1, "exec");
+}
+
 static volatile sig_atomic_t got_signal = 0;
 static void on_signal(int sig) { got_signal = sig; }
 
@@ -299,6 +372,13 @@ int main(int argc, char **argv) {
         return isatty(0) && ctty ? 0 : 1;
     }
     if (!strcmp(c, "memfd-exec")) return memfd_exec();
+    if (!strcmp(c, "map-exec")) return map_exec(a);
+    if (!strcmp(c, "anon-exec")) return anon_exec(0);
+    if (!strcmp(c, "anon-mprotect")) return anon_exec(1);
+    if (!strcmp(c, "memfd-map")) return memfd_map();
+    if (!strcmp(c, "shm-exec")) return shm_exec();
+    if (!strcmp(c, "written-exec")) return written_exec(a, b);
+    if (!strcmp(c, "proc-mem")) return result(open("/proc/self/mem", O_RDWR | O_CLOEXEC), "open /proc/self/mem");
     if (!strcmp(c, "getpid")) { printf("ok pid=%d\n", getpid()); return 0; }
     if (!strcmp(c, "personality")) return result(syscall(SYS_personality, strtoul(a, NULL, 0)), "personality");
     if (!strcmp(c, "echo")) { printf("ok %s\n", a); return 0; }
