@@ -31,7 +31,7 @@ let package = Package(
         // Linux calls Swift's Glibc does not expose (memfd sealing).
         .target(name: "CWardenSys"),
         .target(name: "WardenTrust", dependencies: [
-            "WardenCore", "WardenHome", "CWardenSys", "WardenNet",
+            "WardenCore", "WardenHome", "CWardenSys", "WardenNet", "WardenELF",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -72,13 +72,13 @@ let package = Package(
         ]),
         // The pipeline: Admit → Decide → Confine → Record → Emit (warden run).
         .target(name: "WardenRuntime", dependencies: [
-            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents", "WardenNet",
+            "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents", "WardenNet", "WardenELF",
         ]),
         // The local run service's transport: Unix socket, frames, descriptor passing.
         .target(name: "WardenServer", dependencies: ["WardenCore"]),
         .executableTarget(name: "warden", dependencies: [
             "WardenCore", "WardenHome", "WardenTrust", "WardenPolicy", "WardenSandbox", "WardenLedger", "WardenEvents", "WardenRuntime",
-            "WardenServer", "WardenNet",
+            "WardenServer", "WardenNet", "WardenELF",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers that read untrusted bytes (docs/FUZZING.md).

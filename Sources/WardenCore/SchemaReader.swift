@@ -55,6 +55,12 @@ public struct SchemaReader {
         return out
     }
 
+    /// An optional array of strings: absent gives nil.
+    public mutating func optionalStrings(_ key: String) throws(WardenError) -> [String]? {
+        guard valid, members[key] != nil else { return nil }
+        return try strings(key)
+    }
+
     public mutating func object(_ key: String) throws(WardenError) -> SchemaReader {
         let v = try take(key)
         guard case .object = v else { throw fail("\"\(path)\(key)\" must be an object, not \(v.typeName)") }

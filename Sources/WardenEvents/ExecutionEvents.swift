@@ -26,12 +26,15 @@ public struct ExecutionOutcome: Sendable, Equatable {
     public var checkpoint: String?
     /// What an egress run's network did (grant, DNS pins, connections); nil without network.
     public var network: JSONValue?
+    /// What admission found in a native (ELF) artifact; nil for any other artifact.
+    public var native: JSONValue?
 
     public init(executionID: String, tenant: String, tool: String, version: String, digest: String, manifestJWS: String,
                 decision: String, reasons: [String] = [], exitCode: Int32? = nil, signal: Int32? = nil, timedOut: Bool = false,
                 durationMillis: Int64 = 0, limitsHit: [String] = [], stdout: [UInt8] = [], stderr: [UInt8] = [],
-                auditSeq: Int64, checkpoint: String? = nil, network: JSONValue? = nil) {
+                auditSeq: Int64, checkpoint: String? = nil, network: JSONValue? = nil, native: JSONValue? = nil) {
         self.network = network
+        self.native = native
         self.executionID = executionID
         self.tenant = tenant
         self.tool = tool
@@ -78,8 +81,9 @@ extension CloudEvent {
             "stdout": .string(out), "stderr": .string(err), "truncated": .bool(outCut || errCut),
             "auditSeq": .int(o.auditSeq), "checkpoint": o.checkpoint.map { .string($0) } ?? .null,
         ]
-        if let network = o.network, case .object(var d) = data {
-            d["network"] = network
+        if case .object(var d) = data, o.network != nil || o.native != nil {
+            if let network = o.network { d["network"] = network }
+            if let native = o.native { d["native"] = native }
             data = .object(d)
         }
         return CloudEvent(node: node, type: type, subject: o.version.isEmpty ? o.tool : "\(o.tool)@\(o.version)", timeMillis: timeMillis, tenantID: o.tenant, data: data)

@@ -181,6 +181,9 @@ public struct Confinement: Sendable, Hashable {
     /// not executable by children, since the kernel cannot check argv). The sandbox must add
     /// the ELF interpreter (ld.so) itself.
     public var executables: [String]
+    /// Canonical paths whose code may be loaded but not executed (`commands.libraries`
+    /// inside a read-only tree and outside every writable tree).
+    public var libraries: [String] = []
     /// Working directory (canonical).
     public var workingDirectory: String
     /// Effective limits: the request's when given (each ≤ policy), else the policy's.

@@ -15,6 +15,7 @@ public struct Policy: Sendable, Hashable {
     public var window: TimeWindow
     public var approvals: ApprovalRules
     public var exposure: ExposureLabels
+    public var admission: AdmissionRules
 
     /// The safe-default policy named `name`: nothing readable, nothing runnable.
     public init(name: String) {
@@ -28,7 +29,25 @@ public struct Policy: Sendable, Hashable {
         window = TimeWindow()
         approvals = ApprovalRules()
         exposure = ExposureLabels()
+        admission = AdmissionRules()
     }
+}
+
+/// What a tool's native code may be (`admission.elf`). An ELF artifact for another machine is
+/// refused whatever this says; the defaults refuse everything an ordinary build does not need.
+public struct AdmissionRules: Sendable, Hashable {
+    /// `admission.elf.static_only`: only statically linked artifacts (no `PT_INTERP`).
+    public var staticOnly = false
+    /// `admission.elf.interpreters`: the loaders an artifact may name (canonical host paths,
+    /// compared after symlinks resolve). Empty: any loader inside the run's read-only trees.
+    public var interpreters: [String] = []
+    /// `admission.elf.allow_exec_stack`: admit an artifact whose manifest declares
+    /// `exec_stack`; its run may then make memory executable (an executable stack is that).
+    public var allowExecStack = false
+    /// `admission.elf.allow_text_relocations`: the same for `text_relocations` (ld.so must
+    /// write the code, then make it executable again).
+    public var allowTextRelocations = false
+    public init() {}
 }
 
 /// Filesystem trees. Paths are absolute, or relative to the request's working directory
@@ -54,6 +73,10 @@ public struct FilesystemRules: Sendable, Hashable {
 public struct CommandRules: Sendable, Hashable {
     public var allow: [CommandRule] = []
     public var denyInlineCode = true
+    /// `commands.libraries`: files or directories whose code the allowed programs may load
+    /// (plugins, `dlopen`ed libraries) but not execute; only those inside a read-only tree
+    /// and outside every writable tree count.
+    public var libraries: [String] = []
     public init() {}
 }
 

@@ -428,6 +428,12 @@ struct Context {
         confinement.unprotected = fsRules.unprotect
         confinement.protectGlobs = fsRules.protect + (fsRules.unprotect.contains(".git") ? [] : PathGlob.nestedGit)
         confinement.allowSystemWrites = fsRules.allowSystemWrites
+        let ro = readonlyTrees.map(\.real), rw = writableTrees.map(\.real)
+        confinement.libraries = policy.commands.libraries.compactMap { p in
+            guard let real = host.realPath(p).flatMap({ NormalizedPath($0) }),
+                  ro.contains(where: { real.isWithin($0) }), !rw.contains(where: { real.isWithin($0) }) else { return nil }
+            return real.description
+        }
         return decision(.allow(confinement))
     }
 

@@ -22,7 +22,8 @@ public enum PolicyJSON {
                 "readonly": strings(p.filesystem.readonly), "writable": strings(p.filesystem.writable),
                 "deny": strings(p.filesystem.deny.map(\.pattern)),
             ]),
-            "commands": .object(["allow": .array(rules), "deny_inline_code": .bool(p.commands.denyInlineCode)]),
+            "commands": .object(["allow": .array(rules), "deny_inline_code": .bool(p.commands.denyInlineCode),
+                                 "libraries": strings(p.commands.libraries)]),
             "network": .object(["egress": .string(p.network.egress.rawValue), "allow": strings(p.network.allow.map(\.description)),
                                 "mode": .string(p.network.auditOnly ? "audit-only" : "enforce"),
                                 "unix_sockets": .bool(p.network.unixSockets)]),
@@ -33,6 +34,11 @@ public enum PolicyJSON {
                 "required_for": strings(p.approvals.requiredFor.map(\.rawValue)), "ttl_seconds": .int(p.approvals.ttlSeconds),
                 "approvers": strings(p.approvals.approvers),
             ]),
+            "admission": .object(["elf": .object([
+                "static_only": .bool(p.admission.staticOnly), "interpreters": strings(p.admission.interpreters),
+                "allow_exec_stack": .bool(p.admission.allowExecStack),
+                "allow_text_relocations": .bool(p.admission.allowTextRelocations),
+            ])]),
             "exposure": .object([
                 "private_data": .bool(p.exposure.contains(.privateData)),
                 "untrusted_content": .bool(p.exposure.contains(.untrustedContent)),

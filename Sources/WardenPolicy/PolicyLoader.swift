@@ -31,7 +31,7 @@ public enum PolicyLoader {
         return try parse(text, file: path, defaultName: stem)
     }
 
-    static let topKeys: Set<String> = ["version", "name", "filesystem", "commands", "network", "limits", "budget", "window", "approvals", "exposure"]
+    static let topKeys: Set<String> = ["version", "name", "filesystem", "commands", "network", "limits", "budget", "window", "approvals", "exposure", "admission"]
 
     /// Parses policy YAML. `file` is only used in error messages.
     public static func parse(_ text: String, file: String = "<policy>", defaultName: String = "policy") throws(WardenError) -> Policy {
@@ -65,6 +65,7 @@ public enum PolicyLoader {
         if let n = top["filesystem"] { policy.filesystem = try filesystem(n, r) }
         if let n = top["commands"] { policy.commands = try commands(n, r) }
         if let n = top["network"] { policy.network = try network(n, r) }
+        if let n = top["admission"] { policy.admission = try admission(n, r) }
         if let n = top["limits"] { policy.limits = try limits(n, r) }
         if let n = top["budget"] { policy.budget = try budget(n, r) }
         if let n = top["window"] { policy.window = try window(n, r) }
@@ -177,9 +178,19 @@ public enum PolicyLoader {
     }
 
     static func commands(_ node: Node, _ r: YAMLReader) throws(WardenError) -> CommandRules {
-        let m = try r.mapping(node, "commands", allowed: ["allow", "deny_inline_code"])
+        let m = try r.mapping(node, "commands", allowed: ["allow", "deny_inline_code", "libraries"])
         var c = CommandRules()
         if let d = m["deny_inline_code"] { c.denyInlineCode = try r.bool(d, "commands.deny_inline_code") }
+        if let list = m["libraries"] {
+            for (i, item) in try r.sequence(list, "commands.libraries").enumerated() {
+                let field = "commands.libraries[\(i)]"
+                let p = try r.string(item, field)
+                guard let n = NormalizedPath(p), n.description == p, !n.segments.isEmpty else {
+                    throw r.error("policy.path", item, field, "\"\(p)\" is not a normalized absolute path")
+                }
+                if !c.libraries.contains(p) { c.libraries.append(p) }
+            }
+        }
         guard let list = m["allow"] else { return c }
         for (i, item) in try r.sequence(list, "commands.allow").enumerated() {
             let field = "commands.allow[\(i)]"
@@ -226,6 +237,30 @@ public enum PolicyLoader {
             out.insert(l)
         }
         return out
+    }
+
+    static func admission(_ node: Node, _ r: YAMLReader) throws(WardenError) -> AdmissionRules {
+        let m = try r.mapping(node, "admission", allowed: ["elf"])
+        var a = AdmissionRules()
+        guard let elf = m["elf"] else { return a }
+        let e = try r.mapping(elf, "admission.elf", allowed: ["static_only", "interpreters", "allow_exec_stack", "allow_text_relocations"])
+        if let b = e["static_only"] { a.staticOnly = try r.bool(b, "admission.elf.static_only") }
+        if let b = e["allow_exec_stack"] { a.allowExecStack = try r.bool(b, "admission.elf.allow_exec_stack") }
+        if let b = e["allow_text_relocations"] { a.allowTextRelocations = try r.bool(b, "admission.elf.allow_text_relocations") }
+        if let list = e["interpreters"] {
+            for (i, item) in try r.sequence(list, "admission.elf.interpreters").enumerated() {
+                let field = "admission.elf.interpreters[\(i)]"
+                let p = try r.string(item, field)
+                guard let n = NormalizedPath(p), n.description == p, !n.segments.isEmpty else {
+                    throw r.error("policy.path", item, field, "\"\(p)\" is not a normalized absolute path")
+                }
+                if !a.interpreters.contains(p) { a.interpreters.append(p) }
+            }
+        }
+        if a.staticOnly && !a.interpreters.isEmpty {
+            throw r.error("policy.value", elf, "admission.elf", "static_only: true contradicts a list of interpreters")
+        }
+        return a
     }
 
     static func network(_ node: Node, _ r: YAMLReader) throws(WardenError) -> NetworkRules {

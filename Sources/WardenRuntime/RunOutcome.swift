@@ -27,6 +27,8 @@ public struct RunOutcome: Sendable {
     public var decision: Decision?
     public var approval: ApprovalNeed?
     public var report: ExitReport?
+    /// The ELF findings of a native artifact (`NativeArtifact.json`), nil otherwise.
+    public var native: JSONValue?
     /// Ledger sequence numbers written for this request, in order.
     public var auditSeqs: [Int64]
     /// The CloudEvent emitted for the outcome (canonical JSON object).

@@ -71,21 +71,29 @@ public final class Runner: @unchecked Sendable {
             }
             let m = admitted.manifest
             defer { admitted.artifact.close() }
-            stage(&log, .toolVerified, request, outcome, subject: m.reference, decision: "allow",
-                  details: ["digest": .string(m.digest.description), "publisher": .string(m.issuer),
-                                       "authorizers": .array(admitted.authorizers.map { .string($0) })])
+            outcome.native = admitted.native?.json
+            var verifiedDetails: [String: JSONValue] = ["digest": .string(m.digest.description), "publisher": .string(m.issuer),
+                                                        "authorizers": .array(admitted.authorizers.map { .string($0) })]
+            if let native = outcome.native { verifiedDetails["native"] = native }
+            stage(&log, .toolVerified, request, outcome, subject: m.reference, decision: "allow", details: verifiedDetails)
             clock.lap("admit")
 
             // ── Decide ─────────────────────────────────────────────────────────────
             let gateOutcome: PolicyGate.Outcome
             let policyName: String
             let asked: ExecutionRequest
+            var native = NativeAdmission.Admitted()
             do throws(WardenError) {
                 let (prepared, execRequest) = try decideInputs(request, admitted)
                 asked = execRequest
                 policyName = prepared.policy.name
                 try refuseWritableInputs(request, policyFile: try policyPath(request), writable: prepared.policy.filesystem.writable)
                 try refuseSystemTrees(prepared.policy.filesystem)
+                if let artifact = admitted.native {
+                    native = try NativeAdmission.check(artifact, manifest: m, rules: prepared.policy.admission,
+                                                       readonly: prepared.policy.filesystem.readonly,
+                                                       writable: prepared.policy.filesystem.writable)
+                }
                 // Deferred sync: the next ledger commit (synced, on the same database) persists the
                 // reservation and approval consumption before the tool starts.
                 gateOutcome = try gate.authorize(execRequest, policy: prepared, approvalToken: request.approvalToken, now: now,
@@ -126,7 +134,9 @@ public final class Runner: @unchecked Sendable {
                 stage(&log, .decision, request, outcome, subject: m.reference, decision: "allow",
                       details: ["policy": .string(policyName), "operations": .array(decision.operations.map { .string($0.rawValue) }),
                                 "executables": .array(confinement.executables.map { .string($0) }),
-                                "network": Self.networkDetail(confinement.network)].merging(protection) { a, _ in a })
+                                "libraries": .array(confinement.libraries.map { .string($0) }),
+                                "network": Self.networkDetail(confinement.network),
+                                "native_libraries": native.libraries].merging(protection) { a, _ in a })
                 if let token = request.approvalToken {
                     // The gate verified the token; its fields name who approved what, for the record.
                     let parsed = try? JWS.parse(token)
@@ -147,7 +157,8 @@ public final class Runner: @unchecked Sendable {
                     spec = try SpecBuilder.spec(confinement, tool: .init(artifactFD: admitted.artifact.fd, sandboxPath: m.sandboxPath),
                                                 environment: ["WARDEN_EXECUTION_ID": outcome.executionID],
                                                 stdin: request.stdin, hidden: try hiddenPaths(request),
-                                                resolvers: confinement.network == .none ? [] : try NetworkConfig.resolvers(home: home))
+                                                resolvers: confinement.network == .none ? [] : try NetworkConfig.resolvers(home: home),
+                                                executableMemory: native.executableMemory)
                     stage(&log, .executionStarted, request, outcome, subject: m.reference, decision: "allow",
                           details: protection.merging(["digest": .string(m.digest.description),
                                                "argv": .array(confinement.argv.map { .string($0) }),
@@ -204,6 +215,8 @@ public final class Runner: @unchecked Sendable {
         let jws: String
         let artifact: VerifiedArtifact
         let authorizers: [String]
+        /// What the artifact's own bytes say when they are ELF (checked against the manifest).
+        let native: NativeArtifact?
     }
 
     /// Re-verifies everything at run time: the armory entry, the manifest's signature and
@@ -226,7 +239,18 @@ public final class Runner: @unchecked Sendable {
         } else {
             try armory.store.verifiedCopy(m.digest)
         }
-        return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, artifact: artifact, authorizers: status.validSigners)
+        // The bytes that run, read from the sealed copy: a foreign or malformed ELF, or one with
+        // an undeclared native property, is refused at admission.
+        let native: NativeArtifact?
+        do throws(WardenError) {
+            native = try NativeArtifact.inspect(fd: artifact.fd, what: m.reference)
+            try native?.check(against: m)
+        } catch {
+            artifact.close()
+            throw error
+        }
+        return Admitted(manifest: verified.manifest, jws: entry.manifestJWS, artifact: artifact, authorizers: status.validSigners,
+                        native: native)
     }
 
     // MARK: Decide
@@ -383,7 +407,7 @@ public final class Runner: @unchecked Sendable {
             timedOut: report?.timedOut ?? false, durationMillis: report?.wallMillis ?? 0, limitsHit: report?.limitsHit ?? [],
             stdout: report?.capturedStdout ?? [], stderr: report?.capturedStderr ?? [],
             auditSeq: outcome.auditSeqs.last ?? 0, checkpoint: (try? ledger.latestCheckpoint())?.map { $0.note },
-            network: report?.network?.jsonValue)
+            network: report?.network?.jsonValue, native: outcome.native)
         let event = CloudEvent.execution(o, node: node, timeMillis: Ledger.nowMillis())
         outcome.event = event.json
         emitter?.emit(event)

@@ -23,7 +23,7 @@ public enum SpecBuilder {
     public static func spec(_ c: Confinement, tool: ToolMount,
                             environment: [String: String] = [:],
                             stdin: SandboxSpec.StandardInput = .null, hidden: [String] = [],
-                            resolvers: [SandboxSpec.Resolver] = []) throws(WardenError) -> SandboxSpec {
+                            resolvers: [SandboxSpec.Resolver] = [], executableMemory: Bool = false) throws(WardenError) -> SandboxSpec {
         // The decision's effective grant (manifest ∩ policy) is all the run's network may reach.
         var network = SandboxSpec.NetworkMode.none
         var egress: SandboxSpec.Egress?
@@ -41,11 +41,16 @@ public enum SpecBuilder {
         let limits = SandboxSpec.Limits(
             wallSeconds: Double(l.wallSeconds), cpuSeconds: Int(l.cpuSeconds), memoryMB: Int(l.memoryMB),
             pids: Int(l.pids), outputBytes: Int(l.outputBytes))
-        return SandboxSpec(
+        var spec = SandboxSpec(
             command: c.executable, arguments: Array(c.argv.dropFirst()), mounts: mounts, systemMounts: true,
             allowExec: allowExec, maskedPaths: c.maskedPaths, cwd: c.workingDirectory, environment: environment,
             limits: limits, network: network, stdin: stdin, unixSockets: c.unixSockets, hiddenHostPaths: hidden,
             protectedNames: c.protectedNames, readOnlyPaths: c.readOnlyPaths, allowSystemWrites: c.allowSystemWrites,
             egress: egress)
+        // Only for an artifact whose declared executable stack or text relocations the
+        // policy admitted (NativeAdmission).
+        spec.executableMemory = executableMemory
+        spec.allowLoad = c.libraries
+        return spec
     }
 }

@@ -55,6 +55,9 @@ public final class Armory: Sendable {
                 throw .denied("manifest.jti_replay", "manifest jti \(m.jti) was already used by \(replay); each manifest needs a fresh jti")
             }
         }
+        // A native artifact for another machine, or with an undeclared native property, never
+        // enters the armory (run time checks the sealed copy again, and the policy's rules).
+        if let native = try NativeArtifact.inspect(path: artifactPath) { try native.check(against: m) }
         _ = try store.add(source: artifactPath, expected: m.digest, size: m.size)
         guard existing == nil else { return verified }
         try db.write { db in

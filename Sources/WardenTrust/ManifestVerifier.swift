@@ -45,7 +45,9 @@ public enum ManifestVerifier {
     }
 
     /// Streams the artifact at `path` and checks its size and digest against the manifest.
-    public static func checkArtifact(_ manifest: ToolManifest, path: String) throws(WardenError) {
+    /// Returns what admission found in a native (ELF) artifact, nil for any other file.
+    @discardableResult
+    public static func checkArtifact(_ manifest: ToolManifest, path: String) throws(WardenError) -> NativeArtifact? {
         let (digest, size) = try ArtifactHasher.hash(path: path)
         guard size == manifest.size else {
             throw .denied("artifact.size_mismatch", "\(path): artifact is \(size) bytes; the manifest says \(manifest.size)")
@@ -53,5 +55,8 @@ public enum ManifestVerifier {
         guard digest == manifest.digest else {
             throw .denied("artifact.digest_mismatch", "\(path): artifact digest \(digest) does not match the manifest's \(manifest.digest)")
         }
+        let native = try NativeArtifact.inspect(path: path)
+        try native?.check(against: manifest)
+        return native
     }
 }

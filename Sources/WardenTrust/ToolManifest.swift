@@ -22,6 +22,11 @@ public struct ToolManifest: Sendable, Equatable {
     public var writable: [String]
     /// Exposure labels: `private_data`, `untrusted_content`, `exfiltration`.
     public var exposure: [String]
+    /// Native-code properties the publisher declares the artifact has and needs, from
+    /// `nativeProperties` (`exec_stack`, `text_relocations`, `setuid`): admission refuses an
+    /// ELF artifact with one of them unless it is declared here *and* the policy allows it.
+    /// Optional in the payload (absent when empty, so older manifests keep their bytes).
+    public var native: [String] = []
     /// Key id of the publisher; must equal the JWS `kid`.
     public var issuer: String
     public var issuedAt: Int64
@@ -52,6 +57,7 @@ public struct ToolManifest: Sendable, Equatable {
     public var sandboxPath: String { "/tool/\(name)" }
 
     public static let exposureLabels: Set<String> = ["private_data", "untrusted_content", "exfiltration"]
+    public static let nativeProperties: Set<String> = ["exec_stack", "text_relocations", "setuid"]
 
     /// The payload JSON.
     public var payload: JSONValue {
@@ -59,12 +65,18 @@ public struct ToolManifest: Sendable, Equatable {
             "v": .int(Self.schemaVersion), "name": .string(name), "version": .string(version),
             "artifact": ["digest": .string(digest.description), "size": .int(size)],
             "entrypoint": .array(entrypoint.map { .string($0) }),
-            "requires": [
-                "network": .array(network.map { .string($0) }), "writable": .array(writable.map { .string($0) }),
-                "exposure": .array(exposure.map { .string($0) }),
-            ],
+            "requires": .object(requires),
             "iss": .string(issuer), "iat": .int(issuedAt), "exp": .int(expiresAt), "jti": .string(jti),
         ]
+    }
+
+    private var requires: [String: JSONValue] {
+        var r: [String: JSONValue] = [
+            "network": .array(network.map { .string($0) }), "writable": .array(writable.map { .string($0) }),
+            "exposure": .array(exposure.map { .string($0) }),
+        ]
+        if !native.isEmpty { r["native"] = .array(native.map { .string($0) }) }
+        return r
     }
 
     /// Validates names the way the armory stores them.
@@ -85,6 +97,14 @@ public struct ToolManifest: Sendable, Equatable {
         guard ok else {
             throw .usage("manifest.bad_version", "tool version \"\(version.prefix(80))\": use 1-64 of A-Z a-z 0-9 . + -")
         }
+    }
+
+    /// Checks `requires.native`: known properties, each once.
+    public static func validateNative(_ native: [String]) throws(WardenError) {
+        for p in native where !nativeProperties.contains(p) {
+            throw .usage("manifest.bad_requires", "requires.native: unknown property \"\(p.prefix(40))\" (exec_stack, text_relocations, setuid)")
+        }
+        guard Set(native).count == native.count else { throw .usage("manifest.bad_requires", "requires.native: a property is listed twice") }
     }
 
     /// Checks the entrypoint and requirement lists.
@@ -130,6 +150,7 @@ extension ToolManifest {
         let network = try requires.strings("network")
         let writable = try requires.strings("writable")
         let exposure = try requires.strings("exposure")
+        let native = try requires.optionalStrings("native") ?? []
         try requires.finish()
         let iss = try r.string("iss")
         let iat = try r.int("iat")
@@ -143,9 +164,11 @@ extension ToolManifest {
             guard (0...(Int64(1) << 40)).contains(size) else { throw WardenError.usage("manifest.schema", "artifact.size out of range") }
             guard (8...128).contains(jti.utf8.count) else { throw WardenError.usage("manifest.schema", "jti must be 8-128 bytes") }
             guard exp > iat else { throw WardenError.usage("manifest.schema", "exp must be after iat") }
+            try Self.validateNative(native)
             self.init(name: name, version: version, digest: try ArtifactDigest(parsing: digestText, field: "artifact.digest"),
                       size: size, entrypoint: entrypoint, network: network, writable: writable, exposure: exposure,
                       issuer: iss, issuedAt: iat, expiresAt: exp, jti: jti)
+            self.native = native
         } catch {
             throw .denied("manifest.schema", "manifest: \(error.message)")
         }

@@ -3,6 +3,7 @@ import Foundation
 import WardenCore
 import WardenHome
 import WardenTrust
+import WardenELF
 
 struct ToolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +46,8 @@ struct ToolCommand: AsyncParsableCommand {
         @Option(parsing: .singleValue, help: "Declared writable path (repeatable).") var writable: [String] = []
         @Option(parsing: .singleValue, help: "Exposure label: private_data, untrusted_content, exfiltration (repeatable).")
         var exposure: [String] = []
+        @Option(parsing: .singleValue, help: "Native property the ELF artifact has and needs: exec_stack, text_relocations, setuid (repeatable; admitted only where the policy allows it).")
+        var native: [String] = []
         @Option(help: "Validity, e.g. 90d, 12h (default 365d).") var expires = "365d"
         @Option(name: .shortAndLong, help: "Output file for the JWS.") var output: String
 
@@ -54,7 +57,7 @@ struct ToolCommand: AsyncParsableCommand {
             let signer = try stores.trust.signer(named: key, role: .publisher)
             let (manifest, jws) = try ManifestSigner.sign(
                 artifactPath: artifact, name: name, version: version, entrypoint: entrypoint.isEmpty ? nil : entrypoint,
-                network: network, writable: writable, exposure: exposure, validity: validity, signer: signer)
+                network: network, writable: writable, exposure: exposure, native: native, validity: validity, signer: signer)
             do { try Data((jws + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
                 throw WardenError.usage("file.write_failed", "\(output): cannot write: \(error.localizedDescription)")
             }
@@ -74,15 +77,21 @@ struct ToolCommand: AsyncParsableCommand {
             let stores = try Stores(global)
             let v = try ManifestVerifier.verify(compact, trust: stores.trust, now: Date())
             var checks = v.checks
+            var native: NativeReport?
             if let artifact {
-                try ManifestVerifier.checkArtifact(v.manifest, path: artifact)
+                let found = try ManifestVerifier.checkArtifact(v.manifest, path: artifact)
                 checks.append("artifact: \(artifact) has \(v.manifest.digest), \(v.manifest.size) bytes")
+                native = found.map { NativeReport($0, path: artifact) }
+                if let native { checks.append(contentsOf: native.checks) }
             }
             if json {
-                Terminal.json(["valid": true, "manifest": v.manifest.payload, "checks": .array(checks.map { .string($0) })])
+                var o: [String: JSONValue] = ["valid": true, "manifest": v.manifest.payload, "checks": .array(checks.map { .string($0) })]
+                if let native { o["native"] = native.json }
+                Terminal.json(.object(o))
             } else {
                 print("valid: \(v.manifest.reference) \(v.manifest.digest)")
-                for c in checks { print("  ✓ \(c)") }
+                for c in checks { print("  ✓ \(DisplayText.escape(c))") }
+                for w in native?.warnings ?? [] { print("  ! \(DisplayText.escape(w))") }
             }
         }
     }
