@@ -102,6 +102,24 @@ import WardenCore
         #expect(verifyCode(try TrustFixture.forge(header: goodHeader, payload: payload, signer: pub)) == "manifest.schema")
     }
 
+    /// `requires.native` is optional (absent in older manifests), closed, and signed.
+    @Test func nativePropertiesAreOptionalKnownAndUnique() throws {
+        func requires(_ native: JSONValue) -> String {
+            TrustFixture.payloadText(tool.manifest) {
+                $0["requires"] = ["network": .array([]), "writable": .array([]), "exposure": .array([]), "native": native]
+            }
+        }
+        #expect(verifyCode(try TrustFixture.forge(header: goodHeader, payload: requires(["exec_stack"]), signer: pub)) == nil)
+        #expect(verifyCode(try TrustFixture.forge(header: goodHeader, payload: requires(["root"]), signer: pub)) == "manifest.schema")
+        #expect(verifyCode(try TrustFixture.forge(header: goodHeader, payload: requires(["setuid", "setuid"]), signer: pub)) == "manifest.schema")
+        #expect(verifyCode(try TrustFixture.forge(header: goodHeader, payload: requires(.string("exec_stack")), signer: pub)) == "manifest.schema")
+        // A manifest without it keeps its exact payload bytes (no "native" member is added).
+        #expect(!goodPayload.contains("native"))
+        var m = tool.manifest
+        m.native = ["text_relocations"]
+        #expect(try ToolManifest(payload: m.payload).native == ["text_relocations"])
+    }
+
     @Test func missingPayloadMemberIsRejected() throws {
         let payload = TrustFixture.payloadText(tool.manifest) { $0["exp"] = nil }
         #expect(verifyCode(try TrustFixture.forge(header: goodHeader, payload: payload, signer: pub)) == "manifest.schema")
