@@ -157,6 +157,15 @@ else
   say "(egress steps skipped: they need root, ip (iproute2) and nft (nftables) to build their test host)"
 fi
 
+say "Only allowed code runs: the loader cannot map a program that is not allowed"
+# Only env may execute here; running the dynamic loader on id used to work around that.
+step loader-refused 127 exec --no-stdin -- /usr/bin/env /lib64/ld-linux-x86-64.so.2 /usr/bin/id
+step loader-allowed 0 exec --no-stdin --allow-exec /usr/bin/id -- /usr/bin/env /lib64/ld-linux-x86-64.so.2 /usr/bin/id
+say "Native tools are read at admission: a build for another machine never enters the armory"
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[18:20]=bytes([183,0]); open(sys.argv[2],"wb").write(b)' hello hello-arm64
+show "(hello-arm64: hello with its ELF machine set to AArch64)"
+step sign-foreign 126 tool sign hello-arm64 --name arm --version 1.0.0 --key publisher -o arm.jws
+
 say "Record: every decision is in the signed, hash-chained, Merkle-checkpointed ledger"
 step audit-tail 0 audit show --tail 3
 step audit-checkpoint 0 audit checkpoint
