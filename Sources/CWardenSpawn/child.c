@@ -61,6 +61,18 @@ static int mask_blocking_directory(const char *dst) {
     return -1;
 }
 
+/// A recursive clone of the tree at `src` (opened without following symlinks, see
+/// w_open_source) moved onto `dst`. 0, or -1 with errno kept.
+static int bind_tree(const char *src, const char *dst) {
+    int tree = w_clone_source(src, AT_RECURSIVE);
+    if (tree < 0) return -1;
+    int moved = w_move_mount(tree, "", AT_FDCWD, dst, W_MOVE_MOUNT_F_EMPTY_PATH);
+    int saved = errno;
+    close(tree);
+    if (moved != 0) { errno = saved; return -1; }
+    return 0;
+}
+
 static int run_op(const struct wsp_op *op) {
     switch (op->kind) {
     case WSP_OP_DIR:
@@ -73,13 +85,7 @@ static int run_op(const struct wsp_op *op) {
         return 0;
     }
     case WSP_OP_BIND: {
-        // From a descriptor opened without following symlinks (see w_open_source).
-        int tree = w_clone_source(op->src, AT_RECURSIVE);
-        if (tree < 0) return -1;
-        int moved = w_move_mount(tree, "", AT_FDCWD, op->dst, W_MOVE_MOUNT_F_EMPTY_PATH);
-        int saved = errno;
-        close(tree);
-        if (moved != 0) { errno = saved; return -1; }
+        if (bind_tree(op->src, op->dst) != 0) return -1;
         struct w_mount_attr attr = { 0 };
         attr.attr_set = W_MOUNT_ATTR_NOSUID | (op->nodev ? W_MOUNT_ATTR_NODEV : 0)
                       | (op->readonly ? W_MOUNT_ATTR_RDONLY : 0);
@@ -142,12 +148,7 @@ static int run_op(const struct wsp_op *op) {
         // tree-wide noexec. A clone of the sandbox's own path keeps the tree's id mapping and
         // every mount below it (masks stay); only the top mount regains exec, so a writable or
         // masked mount inside an allowed directory stays noexec.
-        int tree = w_clone_source(op->dst, AT_RECURSIVE);
-        if (tree < 0) return -1;
-        int moved = w_move_mount(tree, "", AT_FDCWD, op->dst, W_MOVE_MOUNT_F_EMPTY_PATH);
-        int saved = errno;
-        close(tree);
-        if (moved != 0) { errno = saved; return -1; }
+        if (bind_tree(op->dst, op->dst) != 0) return -1;
         struct w_mount_attr attr = { 0 };
         attr.attr_set = W_MOUNT_ATTR_RDONLY | W_MOUNT_ATTR_NOSUID | W_MOUNT_ATTR_NODEV;
         attr.attr_clr = W_MOUNT_ATTR_NOEXEC;

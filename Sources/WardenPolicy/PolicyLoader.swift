@@ -181,16 +181,7 @@ public enum PolicyLoader {
         let m = try r.mapping(node, "commands", allowed: ["allow", "deny_inline_code", "libraries"])
         var c = CommandRules()
         if let d = m["deny_inline_code"] { c.denyInlineCode = try r.bool(d, "commands.deny_inline_code") }
-        if let list = m["libraries"] {
-            for (i, item) in try r.sequence(list, "commands.libraries").enumerated() {
-                let field = "commands.libraries[\(i)]"
-                let p = try r.string(item, field)
-                guard let n = NormalizedPath(p), n.description == p, !n.segments.isEmpty else {
-                    throw r.error("policy.path", item, field, "\"\(p)\" is not a normalized absolute path")
-                }
-                if !c.libraries.contains(p) { c.libraries.append(p) }
-            }
-        }
+        if let list = m["libraries"] { c.libraries = try absolutePaths(list, "commands.libraries", r) }
         guard let list = m["allow"] else { return c }
         for (i, item) in try r.sequence(list, "commands.allow").enumerated() {
             let field = "commands.allow[\(i)]"
@@ -239,6 +230,20 @@ public enum PolicyLoader {
         return out
     }
 
+    /// A list of normalized absolute paths, each once (`commands.libraries`, `admission.elf.interpreters`).
+    static func absolutePaths(_ node: Node, _ name: String, _ r: YAMLReader) throws(WardenError) -> [String] {
+        var out: [String] = []
+        for (i, item) in try r.sequence(node, name).enumerated() {
+            let field = "\(name)[\(i)]"
+            let p = try r.string(item, field)
+            guard let n = NormalizedPath(p), n.description == p, !n.segments.isEmpty else {
+                throw r.error("policy.path", item, field, "\"\(p)\" is not a normalized absolute path")
+            }
+            if !out.contains(p) { out.append(p) }
+        }
+        return out
+    }
+
     static func admission(_ node: Node, _ r: YAMLReader) throws(WardenError) -> AdmissionRules {
         let m = try r.mapping(node, "admission", allowed: ["elf"])
         var a = AdmissionRules()
@@ -247,16 +252,7 @@ public enum PolicyLoader {
         if let b = e["static_only"] { a.staticOnly = try r.bool(b, "admission.elf.static_only") }
         if let b = e["allow_exec_stack"] { a.allowExecStack = try r.bool(b, "admission.elf.allow_exec_stack") }
         if let b = e["allow_text_relocations"] { a.allowTextRelocations = try r.bool(b, "admission.elf.allow_text_relocations") }
-        if let list = e["interpreters"] {
-            for (i, item) in try r.sequence(list, "admission.elf.interpreters").enumerated() {
-                let field = "admission.elf.interpreters[\(i)]"
-                let p = try r.string(item, field)
-                guard let n = NormalizedPath(p), n.description == p, !n.segments.isEmpty else {
-                    throw r.error("policy.path", item, field, "\"\(p)\" is not a normalized absolute path")
-                }
-                if !a.interpreters.contains(p) { a.interpreters.append(p) }
-            }
-        }
+        if let list = e["interpreters"] { a.interpreters = try absolutePaths(list, "admission.elf.interpreters", r) }
         if a.staticOnly && !a.interpreters.isEmpty {
             throw r.error("policy.value", elf, "admission.elf", "static_only: true contradicts a list of interpreters")
         }
