@@ -1,21 +1,25 @@
-/// Detects interpreter inline-code forms in an argv: code passed as an argument (`sh -c`,
-/// `python3 -c`, `perl -e`, `node -e`, `php -r`, awk programs ...) or read from stdin (a shell
-/// or interpreter started with no script operand). Interpreters are recognised by basename
-/// (versions stripped: `python3.12` is `python`), also behind `env`, `busybox`/`toybox`
-/// applets and common exec wrappers (`nice`, `timeout`, `xargs`, `find -exec` ...).
+/// Detects inline-code forms in an argv: code passed as an argument (`sh -c`, `python3 -c`,
+/// `perl -e`, `node -e`, `php -r`, awk programs ...), read from stdin (a shell or interpreter
+/// started with no script operand) or from a program file that is a caller stream
+/// (`python3 /dev/stdin`, see `StreamPath`), and the command-running switches of other
+/// programs (`CommandRunners`: git `-c`, `tar --to-command`, `less +!cmd` ...). Programs are
+/// recognised by basename (versions stripped: `python3.12` is `python`), also behind `env`,
+/// `busybox`/`toybox` applets and exec wrappers (`nice`, `timeout`, `xargs` ...).
 /// It over-approximates on purpose: a false positive is fixed by an exact structured rule,
 /// a false negative is an escape.
 enum InlineCode {
     enum Family {
         case shell, python, perl, ruby, node, denoBun, php, awk, lua, tcl, rlang, pwsh
         case multicall, env, wrapper
+        case runner(CommandRunners.Runner)
     }
 
     /// Program basename (version suffix stripped) → family. A dictionary, not a `switch`
     /// over strings, because this runs for every argv element of every decision.
     static let families: [String: Family] = {
         var t: [String: Family] = [:]
-        for n in ["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash", "posh", "rbash", "pdksh", "oksh", "lksh"] { t[n] = .shell }
+        for n in ["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash", "posh", "rbash", "pdksh", "oksh", "lksh",
+                  "nu", "elvish", "xonsh", "osh", "ysh", "ion"] { t[n] = .shell }
         for n in ["python", "pypy", "ipython"] { t[n] = .python }
         for n in ["perl"] { t[n] = .perl }
         for n in ["ruby", "irb", "jruby"] { t[n] = .ruby }
@@ -29,7 +33,10 @@ enum InlineCode {
         for n in ["pwsh", "powershell"] { t[n] = .pwsh }
         for n in ["busybox", "toybox"] { t[n] = .multicall }
         for n in ["env"] { t[n] = .env }
-        for n in ["nice", "nohup", "timeout", "stdbuf", "setsid", "xargs", "time", "command", "exec", "ionice", "taskset", "chrt", "flock", "unshare", "nsenter", "sudo", "doas", "chroot", "watch", "strace", "ltrace", "firejail", "find", "parallel", "runuser", "su", "setpriv", "prlimit", "systemd-run", "script", "capsh", "unbuffer", "catchsegv"] { t[n] = .wrapper }
+        // Plain exec wrappers; those with shell or option semantics of their own (`watch`,
+        // `flock -c`, `sudo -s`, `find -exec` ...) are runners.
+        for n in ["nice", "nohup", "timeout", "stdbuf", "setsid", "xargs", "time", "command", "exec", "ionice", "taskset", "chrt", "ltrace", "setpriv", "prlimit", "systemd-run", "unbuffer", "catchsegv"] { t[n] = .wrapper }
+        for (n, r) in CommandRunners.names where t[n] == nil { t[n] = .runner(r) }
         return t
     }()
 
@@ -77,233 +84,48 @@ enum InlineCode {
     /// (its PATH-resolved path and canonical path), checked too.
     static func detect(argv: [String], names: [String]) -> String? {
         guard let first = argv.first else { return nil }
+        if let why = StreamPath.why(first, dashIsStdin: false) { return "the program \(why)" }
         // argv[0] and the names of its program; usually the same basename, checked once.
         var checked: [String] = []
         for name in CollectionOfOne(first) + names {
             let b = basename(name)
             guard !checked.contains(b) else { continue }
             checked.append(b)
-            guard let fam = family(b) else { continue }
+            guard let fam = family(b) ?? dottedFamily(b) else { continue }
             if let r = check(fam, name: b, args: argv.dropFirst(), depth: 0) { return r }
         }
-        return scanEmbedded(argv)
+        return GenericScans.scan(argv)
     }
 
-    /// Any later argument naming an interpreter directly followed by its inline flag
-    /// (`... sh -c ...`), whatever program comes first: catches wrappers not listed above.
-    static func scanEmbedded(_ argv: [String]) -> String? {
-        if let r = scanWords(argv, from: 1) { return r }
-        // Command strings hidden inside one argument (`git -c core.pager='sh -c id'`,
-        // `--rsh=bash -c x`): split on spaces, quotes and `=` and scan the words too.
-        for (i, a) in argv.enumerated().dropFirst() where a.utf8.contains(UInt8(ascii: " ")) || a.utf8.contains(UInt8(ascii: "\t")) {
-            let words = a.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" || $0 == "'" || $0 == "\"" || $0 == ";" || $0 == "|" || $0 == "&" || $0 == "(" || $0 == "`" })
-                .map(String.init)
-            if let r = scanWords(words, from: 0) { return "\(r) inside argument \(i)" }
-        }
-        return nil
+    /// `vim.basic`, `vim.tiny`: Debian alternatives' canonical names. Only for the program
+    /// itself: in arguments a file like `sh.py` is not a shell.
+    static func dottedFamily(_ b: String) -> Family? {
+        guard let dot = b.firstIndex(of: "."), dot != b.startIndex else { return nil }
+        return family(String(b[..<dot]))
     }
 
-    private static func scanWords(_ argv: [String], from start: Int) -> String? {
-        for i in argv.indices.dropFirst(start) {
-            let b = basename(argv[i])
-            guard let fam = family(b), i + 1 < argv.count else { continue }
-            let flag = argv[i + 1]
-            let inline: Bool
-            switch fam {
-            case .shell: inline = flag.hasPrefix("-") && !flag.hasPrefix("--") && flag.dropFirst().contains("c")
-            case .python: inline = flag.hasPrefix("-c") || (flag.hasPrefix("-") && !flag.hasPrefix("--") && flag.dropFirst().contains("c"))
-            case .perl, .ruby, .lua, .rlang: inline = flag.hasPrefix("-") && !flag.hasPrefix("--") && (flag.contains("e") || flag.contains("E"))
-            case .node: inline = flag == "-e" || flag == "-p" || flag.hasPrefix("--eval") || flag.hasPrefix("--print") || flag == "-pe"
-            case .denoBun: inline = flag == "eval" || flag == "-e"
-            case .php: inline = ["-r", "-R", "-B", "-E", "--run"].contains(flag)
-            case .pwsh: inline = flag.lowercased().hasPrefix("-c") || flag.lowercased().hasPrefix("-e")
-            default: inline = false
-            }
-            if inline { return "\(b) \(flag) runs inline code (argument \(i))" }
-        }
-        return nil
-    }
-
-    private static func check(_ fam: Family, name: String, args: ArraySlice<String>, depth: Int) -> String? {
+    static func check(_ fam: Family, name: String, args: ArraySlice<String>, depth: Int) -> String? {
         guard depth < 8 else { return "\(name): too many nested wrappers" }
         switch fam {
         case .shell: return shell(name, args)
         case .python: return python(name, args)
-        case .perl: return clustered(name, args, inline: "eE", takesRest: "IMmixdDC", stdin: true)
-        case .ruby: return clustered(name, args, inline: "e", takesRest: "IrCEKFxTW0", stdin: true)
-        case .lua: return clustered(name, args, inline: "e", takesRest: "l", stdin: true)
-        case .rlang: return clustered(name, args, inline: "e", takesRest: "", stdin: name == "R")
-        case .tcl: return args.isEmpty || args.first == "-" ? "\(name) reads its program from stdin" : nil
+        case .perl: return clustered(name, fam, args, inline: "eE", takesRest: "IMmixdDC", stdin: true)
+        case .ruby: return clustered(name, fam, args, inline: "e", takesRest: "IrCEKFxTW0", stdin: true)
+        case .lua: return clustered(name, fam, args, inline: "ei", takesRest: "l", stdin: true)
+        case .rlang: return clustered(name, fam, args, inline: "e", takesRest: "", stdin: name == "R")
+        case .tcl: return tcl(name, args)
         case .node: return node(name, args)
-        case .denoBun:
-            for a in args {
-                if a == "eval" || a == "-e" || a == "--eval" || a == "-p" || a == "--print" || a == "repl" { return "\(name) \(a) runs inline code" }
-                if !a.hasPrefix("-") { return nil }
-            }
-            return args.isEmpty ? "\(name) with no arguments starts a REPL" : nil
+        case .denoBun: return denoBun(name, args)
         case .php: return php(name, args)
         case .awk: return awk(name, args)
-        case .pwsh:
-            for a in args {
-                let l = a.lowercased()
-                if l.hasPrefix("-c") || l.hasPrefix("-e") || l.hasPrefix("/c") || l == "-" { return "\(name) \(a) runs inline code" }
-                if !a.hasPrefix("-") { return nil }
-            }
-            return "\(name) with no script reads commands from stdin"
+        case .pwsh: return pwsh(name, args)
         case .multicall:
-            guard let applet = args.first else { return nil }
-            let b = basename(applet)
-            guard let f = family(b) else { return nil }
-            return check(f, name: b, args: args.dropFirst(), depth: depth + 1)
+            guard args.first != nil else { return nil }
+            return command(args, depth: depth)
         case .env: return env(name, args, depth: depth)
-        case .wrapper:
-            // Find the wrapped program: the first later argument that is a known
-            // interpreter, multicall binary, env or wrapper.
-            var rest = args
-            while let a = rest.first {
-                rest = rest.dropFirst()
-                let b = basename(a)
-                if let f = family(b) { return check(f, name: b, args: rest, depth: depth + 1) }
-            }
-            return nil
+        case .wrapper: return wrapped(name, args, depth: depth)
+        case .runner(let r): return CommandRunners.check(r, name: name, args: args, depth: depth + 1)
         }
-    }
-
-    private static func shell(_ name: String, _ args: ArraySlice<String>) -> String? {
-        var rest = args
-        while let a = rest.first {
-            rest = rest.dropFirst()
-            if a == "-" || a == "--" { return "\(name) \(a) reads commands from stdin" }
-            if a.hasPrefix("--") {
-                if a == "--rcfile" || a == "--init-file" { rest = rest.dropFirst() }
-                continue
-            }
-            if a.hasPrefix("-") || a.hasPrefix("+") {
-                let flags = a.dropFirst()
-                if flags.contains("c") { return "\(name) \(a) runs an inline command string" }
-                if flags.contains("s") { return "\(name) \(a) reads commands from stdin" }
-                if flags.contains("i") { return "\(name) \(a) starts an interactive shell" }
-                if flags.contains("o") || flags.contains("O") { rest = rest.dropFirst() }
-                continue
-            }
-            return nil  // a script operand
-        }
-        return "\(name) with no script operand reads commands from stdin"
-    }
-
-    private static func python(_ name: String, _ args: ArraySlice<String>) -> String? {
-        var rest = args
-        while let a = rest.first {
-            rest = rest.dropFirst()
-            if a == "-" { return "\(name) - reads its program from stdin" }
-            if a == "--" { return rest.isEmpty ? "\(name) with no script reads its program from stdin" : nil }
-            if a.hasPrefix("--") {
-                if a == "--check-hash-based-pycs" { rest = rest.dropFirst() }
-                continue
-            }
-            if a.hasPrefix("-") {
-                for ch in a.dropFirst() {
-                    if ch == "c" { return "\(name) \(a) runs inline code" }
-                    if ch == "m" { return nil }
-                    if ch == "W" || ch == "X" {
-                        if a.hasSuffix(String(ch)) { rest = rest.dropFirst() }
-                        break
-                    }
-                }
-                continue
-            }
-            return nil
-        }
-        return "\(name) with no script reads its program from stdin"
-    }
-
-    /// Interpreters with getopt-style clusters (`perl -lne`, `ruby -e`).
-    private static func clustered(_ name: String, _ args: ArraySlice<String>, inline: String, takesRest: String, stdin: Bool) -> String? {
-        var rest = args
-        while let a = rest.first {
-            rest = rest.dropFirst()
-            if a == "-" { return "\(name) - reads its program from stdin" }
-            if a == "--" { break }
-            if a.hasPrefix("--") { continue }
-            if a.hasPrefix("-") {
-                for ch in a.dropFirst() {
-                    if inline.contains(ch) { return "\(name) \(a) runs inline code" }
-                    if takesRest.contains(ch) { break }
-                }
-                continue
-            }
-            return nil
-        }
-        if rest.first != nil { return nil }
-        return stdin ? "\(name) with no script reads its program from stdin" : nil
-    }
-
-    private static func node(_ name: String, _ args: ArraySlice<String>) -> String? {
-        var rest = args
-        while let a = rest.first {
-            rest = rest.dropFirst()
-            if a == "-" { return "\(name) - reads its program from stdin" }
-            if a == "--" { return rest.isEmpty ? "\(name) with no script starts a REPL" : nil }
-            if a == "--eval" || a == "--print" || a.hasPrefix("--eval=") || a.hasPrefix("--print=") || a == "-i" || a == "--interactive" {
-                return "\(name) \(a) runs inline code"
-            }
-            if a.hasPrefix("--") {
-                if ["--require", "--import", "--loader", "--experimental-loader", "--input-type", "--env-file"].contains(a) { rest = rest.dropFirst() }
-                continue
-            }
-            if a.hasPrefix("-") {
-                if a.contains("e") || a.contains("p") || a.contains("i") { return "\(name) \(a) runs inline code" }
-                if a == "-r" { rest = rest.dropFirst() }
-                continue
-            }
-            return nil
-        }
-        return "\(name) with no script starts a REPL"
-    }
-
-    private static func php(_ name: String, _ args: ArraySlice<String>) -> String? {
-        var rest = args
-        while let a = rest.first {
-            rest = rest.dropFirst()
-            if ["-r", "-R", "-B", "-E", "-a", "--run", "--process-code", "--process-begin", "--process-end", "--interactive"].contains(a) || a.hasPrefix("-r") {
-                return "\(name) \(a) runs inline code"
-            }
-            if a == "--" { break }
-            if a.hasPrefix("-") {
-                if ["-c", "-d", "-z", "-F", "-f", "-t"].contains(a) {
-                    if a == "-f" || a == "-F" { return nil }
-                    rest = rest.dropFirst()
-                }
-                continue
-            }
-            return nil
-        }
-        if rest.first != nil { return nil }
-        return "\(name) with no script reads its program from stdin"
-    }
-
-    private static func awk(_ name: String, _ args: ArraySlice<String>) -> String? {
-        var rest = args
-        var hasProgramFile = false
-        while let a = rest.first {
-            rest = rest.dropFirst()
-            if a == "--" { break }
-            if a == "-e" || a.hasPrefix("--source") || (a.hasPrefix("-e") && a.count > 2) { return "\(name) \(a) runs an inline program" }
-            if a == "-f" || a == "--file" || a.hasPrefix("--file=") || (a.hasPrefix("-f") && a.count > 2) {
-                if a == "-f" || a == "--file" { rest = rest.dropFirst() }
-                hasProgramFile = true
-                continue
-            }
-            if a == "-F" || a == "-v" || a == "--assign" || a == "--field-separator" || a == "-i" || a == "--include" || a == "-l" || a == "--load" {
-                rest = rest.dropFirst()
-                continue
-            }
-            if a.hasPrefix("-"), a != "-" { continue }
-            return hasProgramFile ? nil : "\(name) program \"\(a.prefix(40))\" is inline code"
-        }
-        if hasProgramFile { return nil }
-        if let program = rest.first { return "\(name) program \"\(program.prefix(40))\" is inline code" }
-        return nil
     }
 
     private static func env(_ name: String, _ args: ArraySlice<String>, depth: Int) -> String? {
@@ -334,10 +156,51 @@ enum InlineCode {
         return command(rest, depth: depth)
     }
 
-    private static func command(_ argv: ArraySlice<String>, depth: Int) -> String? {
+    /// Checks a nested command line (after env, a wrapper, an applet name ...).
+    static func command(_ argv: ArraySlice<String>, depth: Int) -> String? {
         guard let first = argv.first else { return nil }
+        if let why = StreamPath.why(first, dashIsStdin: false) { return "the wrapped program \(why)" }
         let b = basename(first)
         guard let f = family(b) else { return nil }
         return check(f, name: b, args: argv.dropFirst(), depth: depth + 1)
+    }
+
+    /// Options of plain wrappers that take a value (`timeout -s KILL`, `nice -n 5`,
+    /// `xargs -a FILE`), so the value is not taken for the wrapped program.
+    static let wrapperValueOptions: Set<String> = ["-s", "--signal", "-k", "--kill-after", "-n", "--adjustment", "-c", "--class",
+                                                   "-p", "--pid", "-u", "--user", "-g", "--group", "-a", "--arg-file", "-d", "--delimiter",
+                                                   "-E", "-I", "-L", "-P", "--max-procs", "--max-args", "--max-lines", "--max-chars",
+                                                   "-i", "-o", "-e", "-S", "-C", "--unit", "--property"]
+
+    /// The wrapped program of a plain wrapper. The first program-like argument is the
+    /// program: refused if it is a stream, checked if known. If it is not known, later
+    /// arguments naming an interpreter are still checked (wrappers parse their options in
+    /// ways not modelled here, so over-approximate), but not other runners, whose names
+    /// are common words (`ed`, `more`, `script`).
+    private static func wrapped(_ name: String, _ args: ArraySlice<String>, depth: Int) -> String? {
+        var rest = args
+        var prev = ""
+        var sawProgram = false
+        while let a = rest.first {
+            rest = rest.dropFirst()
+            defer { prev = a }
+            let b = basename(a)
+            if let f = family(b) {
+                if case .runner = f, sawProgram { continue }
+                return check(f, name: b, args: rest, depth: depth + 1)
+            }
+            if sawProgram || a.hasPrefix("-") || wrapperValueOptions.contains(prev) || a.contains("=") || isCount(a) { continue }
+            if let why = StreamPath.why(a, dashIsStdin: false) { return "\(name) runs a program that \(why)" }
+            sawProgram = true
+        }
+        return nil
+    }
+
+    /// `5`, `1.5`, `10s`, `2m`, `0x3`: an operand such as a duration, priority or mask.
+    private static func isCount(_ a: String) -> Bool {
+        var u = Substring(a)
+        if u.hasPrefix("0x") { u = u.dropFirst(2) }
+        if let last = u.last, "smhd".contains(last) { u = u.dropLast() }
+        return !u.isEmpty && u.allSatisfy { $0.isHexDigit || $0 == "." || $0 == "," || $0 == "-" }
     }
 }
