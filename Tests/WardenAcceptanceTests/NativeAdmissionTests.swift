@@ -123,6 +123,20 @@ import WardenTestSupport
         #expect(ok.status == 0, "\(ok.process.transcript)")
     }
 
+    @Test func aSetUserIDBitMustBeDeclared() throws {
+        let home = try AcceptanceHome()
+        let artifact = Build.dir + "/hello-setuid-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.copyItem(atPath: SampleTool.path, toPath: artifact)
+        chmod(artifact, 0o4755)
+        let undeclared = try add(home, artifact, name: "suid")
+        #expect(undeclared.status != 0 && undeclared.stderr.contains("admission.elf.undeclared") && undeclared.stderr.contains("set-user-ID"),
+                "\(undeclared.transcript)")
+        // Declared, it is admitted; in the sandbox the bit never takes effect (nosuid).
+        try #require(try add(home, artifact, name: "suid2", native: ["setuid"]).status == 0)
+        let run = try home.run(["greet", "x"], policy: try home.policy(Policies.yaml()), tool: "suid2")
+        #expect(run.status == 0 && run.stdout.contains("(uid 1000)"), "\(run.process.transcript)")
+    }
+
     @Test func aMissingLibraryIsNamedBeforeTheRun() throws {
         let home = try AcceptanceHome()
         let libdir = home.root + "/vendor/lib"
